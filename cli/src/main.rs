@@ -1,0 +1,63 @@
+//! `userfields`: bootstrap commands, configured by the same environment variables as the
+//! functions (TABLE_NAME, AWS_ENDPOINT_URL, ...).
+//!
+//!   userfields create-table                 create the table if missing (idempotent)
+//!   userfields create-environment [--name N] print {"environmentId","apiKey"}; the key is shown once
+//!   userfields verify-sender                 register EMAIL_FROM as an SES identity
+
+use std::process::ExitCode;
+use userfields::context::AppContext;
+
+const USAGE: &str = "usage: userfields create-table | create-environment [--name NAME] | verify-sender";
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let ctx = match AppContext::from_env().await {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            eprintln!("userfields: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["create-table"] => ctx.store.create_table().await.map(|created| {
+            let table = &ctx.store.table;
+            eprintln!("{}", if created { format!("created table {table}") } else { format!("table {table} exists") });
+        }),
+        ["create-environment"] => create_environment(&ctx, "default").await,
+        ["create-environment", "--name", name] => create_environment(&ctx, name).await,
+        ["verify-sender"] => ctx
+            .mailer
+            .client()
+            .create_email_identity()
+            .email_identity(ctx.mailer.from_address())
+            .send()
+            .await
+            .map(|_| eprintln!("SES identity {} registered", ctx.mailer.from_address()))
+            .or_else(|e| {
+                if e.as_service_error().is_some_and(|e| e.is_already_exists_exception()) {
+                    Ok(())
+                } else {
+                    Err(userfields::error::ApiError::unavailable("ses_unavailable", format!("{e}")))
+                }
+            }),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("userfields: {} ({})", e.message, e.code);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn create_environment(ctx: &AppContext, name: &str) -> Result<(), userfields::error::ApiError> {
+    let (env, key) = ctx.store.create_environment(name).await?;
+    println!("{}", serde_json::json!({ "environmentId": env, "apiKey": key }));
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! Lambda entry point; the handler lives in `userfields::handlers::verify_email_otp`.
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_http::Error> {
+    userfields::runtime::run(userfields::handlers::verify_email_otp::handle).await
+}

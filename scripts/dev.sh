@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs userfields locally: installs what is missing, starts moto (DynamoDB + SES) on loopback,
+# creates the table, the SES sender and a demo environment, prints its id and API key, then serves
+# every function with `cargo lambda watch` on http://127.0.0.1:9000/lambda-url/<function>/...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ensure_python_tools cargo-lambda
+mkdir -p .local
+MOTO_PORT=${MOTO_PORT:-5050}
+start_moto "$MOTO_PORT" .local/moto.log
+trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
+export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+export TABLE_NAME=${TABLE_NAME:-userfields}
+export EMAIL_FROM=${EMAIL_FROM:-no-reply@userfields.local}
+# Local only: a fixed key so every function process hashes codes alike. Never use it deployed.
+export OTP_HMAC_KEY=${OTP_HMAC_KEY:-local-development-otp-hmac-key-not-secret}
+export RUST_LOG=${RUST_LOG:-info}
+
+cargo build --quiet -p userfields-cli
+./target/debug/userfields create-table
+./target/debug/userfields verify-sender
+demo=$(./target/debug/userfields create-environment --name demo)
+env_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["environmentId"])' "$demo")
+api_key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["apiKey"])' "$demo")
+cat <<INFO
+
+  moto (DynamoDB + SES):  $AWS_ENDPOINT_URL   (sent email: $AWS_ENDPOINT_URL/moto-api/data.json)
+  environmentId:          $env_id
+  apiKey:                 $api_key
+
+  curl -s -X POST http://127.0.0.1:9000/lambda-url/create-user/environments/$env_id/users \\
+    -H "Authorization: Bearer $api_key" -H 'Content-Type: application/json' \\
+    -d '{"email":"ada@example.com","firstName":"Ada"}'
+
+INFO
+cargo lambda watch --invoke-address 127.0.0.1 --invoke-port 9000

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, starts its own moto server on a free loopback port,
+# lints the SAM template, runs the unit and integration tests, and stops moto.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ensure_python_tools cfn-lint
+mkdir -p target
+port=$(free_port)
+start_moto "$port" target/moto-test.log
+trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+export TABLE_NAME=userfields-test
+
+echo "== cfn-lint template.yaml"
+cfn-lint template.yaml
+echo "== cargo test (moto at $AWS_ENDPOINT_URL)"
+cargo test --workspace --locked "$@"

@@ -1,0 +1,23 @@
+//! GET /environments/{environmentId}/users/{userId}/missingFields
+
+use super::view::missing_fields;
+use crate::context::{AppContext, Want};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{environment_id, json_response, respond, user_id};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(list(ctx, &req).await)
+}
+
+async fn list(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
+    let env = environment_id(req)?;
+    tracing::Span::current().record("environment_id", tracing::field::display(env));
+    let user_id = user_id(req)?;
+    let want = Want { user: Some(user_id), fresh_fields: true, ..Want::default() };
+    let loaded = ctx.load(req, env, want).await?;
+    let user = loaded.user.ok_or_else(|| ApiError::not_found("User").field("userId"))?;
+    Ok(json_response(StatusCode::OK, &json!({ "missingFields": missing_fields(&user, &loaded.fields) })))
+}

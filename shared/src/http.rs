@@ -1,0 +1,118 @@
+//! Request parsing and response building shared by every handler.
+
+use crate::error::{ApiError, ApiResult};
+use lambda_http::http::{header, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Largest request body accepted; the biggest valid user is far below this.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".into());
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(text))
+        .expect("static response parts are valid")
+}
+
+pub fn error_response(err: &ApiError) -> Response<Body> {
+    json_response(err.status, &err.body())
+}
+
+/// Turns a handler outcome into the HTTP answer; errors are logged by code, never with secrets.
+pub fn respond(result: ApiResult<Response<Body>>) -> Response<Body> {
+    match result {
+        Ok(resp) => resp,
+        Err(err) => {
+            if err.status.is_server_error() {
+                tracing::error!(code = err.code, status = err.status.as_u16(), "request failed");
+            } else {
+                tracing::info!(code = err.code, status = err.status.as_u16(), "request rejected");
+            }
+            error_response(&err)
+        }
+    }
+}
+
+/// A path parameter: from API Gateway's `pathParameters` when present, else from the raw path
+/// (`.../<segment_before>/<value>/...`), so function URLs and `cargo lambda watch` work too.
+pub fn path_uuid(req: &Request, name: &str, segment_before: &str) -> ApiResult<Uuid> {
+    let params = req.path_parameters();
+    let raw = match params.first(name) {
+        Some(v) => Some(v.to_string()),
+        None => {
+            let path = req.raw_http_path();
+            let mut segments = path.split('/');
+            let mut found = None;
+            while let Some(s) = segments.next() {
+                if s == segment_before {
+                    found = segments.next().map(str::to_string);
+                    break;
+                }
+            }
+            found
+        }
+    };
+    let raw = raw.ok_or_else(|| {
+        ApiError::bad_request("bad_request", format!("The path has no {name}.")).field(name)
+    })?;
+    Uuid::parse_str(&raw)
+        .map_err(|_| ApiError::bad_request("invalid_uuid", format!("{name} must be a UUID.")).field(name))
+}
+
+pub fn environment_id(req: &Request) -> ApiResult<Uuid> {
+    path_uuid(req, "environmentId", "environments")
+}
+
+pub fn user_id(req: &Request) -> ApiResult<Uuid> {
+    path_uuid(req, "userId", "users")
+}
+
+fn body_bytes(req: &Request) -> ApiResult<&[u8]> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Parses the JSON body into `T`; a syntax, type or unknown-field error is a 400 naming the field.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> ApiResult<T> {
+    let bytes = body_bytes(req)?;
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request("bad_request", "The request body must be a JSON object."));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::bad_request("bad_request", "The request body is not valid JSON.");
+        }
+        let text = inner.to_string();
+        let err = ApiError::bad_request("bad_request", format!("Invalid request body: {text}"));
+        // serde reports an unknown field at its parent's path; name the field itself.
+        match unknown_field_name(&text) {
+            Some(name) if path == "." || path.is_empty() => err.field(name),
+            Some(name) if !path.ends_with(name) => err.field(format!("{path}.{name}")),
+            _ if path == "." || path.is_empty() => err,
+            _ => err.field(path),
+        }
+    })?;
+    de.end()
+        .map_err(|_| ApiError::bad_request("bad_request", "The request body is not valid JSON."))?;
+    Ok(value)
+}
+
+fn unknown_field_name(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}

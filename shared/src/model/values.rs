@@ -1,0 +1,337 @@
+//! Validated value types: once built, a value is known to satisfy its rule (parse, don't validate).
+//! Each serializes as a plain string and re-checks its rule when read back from storage.
+
+use super::country::ISO_3166_ALPHA2;
+use regex::Regex;
+use std::sync::LazyLock;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Why a value was refused: a stable error code and a sentence for the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub const MAX_TEXT_CHARS: usize = 255;
+
+/// The rule every free-text field shares: 1..=255 characters, no surrounding white space, no
+/// control characters.
+pub fn check_text(value: &str) -> Result<(), Invalid> {
+    if value.is_empty() {
+        return Err(Invalid::new("invalid_text", "must not be empty (use null to clear)"));
+    }
+    if value.chars().count() > MAX_TEXT_CHARS {
+        return Err(Invalid::new("value_too_long", format!("must be at most {MAX_TEXT_CHARS} characters")));
+    }
+    if value.trim() != value {
+        return Err(Invalid::new("invalid_text", "must not start or end with white space"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Invalid::new("invalid_text", "must not contain control characters"));
+    }
+    Ok(())
+}
+
+macro_rules! string_newtype {
+    ($(#[$doc:meta])* $name:ident, $parse:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(value: impl Into<String>) -> Result<Self, Invalid> {
+                let value: String = value.into();
+                let check: fn(&str) -> Result<(), Invalid> = $parse;
+                check(&value)?;
+                Ok(Self(value))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = Invalid;
+            fn try_from(value: String) -> Result<Self, Invalid> {
+                Self::parse(value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+string_newtype!(
+    /// A free-text profile value (alias, names, job title, team, phone number...).
+    Text,
+    check_text
+);
+
+string_newtype!(
+    /// An email address: one `@`, a plausible local part and a dotted domain. Compared
+    /// case-insensitively through [`Email::normalized`].
+    Email,
+    check_email
+);
+
+string_newtype!(
+    /// `^[\p{L}\p{N}_-]{3,20}$`, unique per environment regardless of case.
+    Username,
+    |v| {
+        static RE: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"^[\p{L}\p{N}_-]{3,20}$").expect("static regex"));
+        if RE.is_match(v) {
+            Ok(())
+        } else {
+            Err(Invalid::new("invalid_username", "must be 3 to 20 letters, digits, '_' or '-'"))
+        }
+    }
+);
+
+string_newtype!(
+    /// An ISO 3166-1 alpha-2 country code such as `US`.
+    CountryCode,
+    |v| {
+        if ISO_3166_ALPHA2.binary_search(&v).is_ok() {
+            Ok(())
+        } else {
+            Err(Invalid::new("invalid_country", "must be an ISO 3166-1 alpha-2 code such as US"))
+        }
+    }
+);
+
+impl Email {
+    /// The form used for uniqueness: addresses differing only in case are the same.
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl Username {
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+fn check_email(v: &str) -> Result<(), Invalid> {
+    let bad = || Invalid::new("invalid_email", "must be a valid email address");
+    if v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    let (local, domain) = v.rsplit_once('@').ok_or_else(bad)?;
+    if local.is_empty()
+        || local.len() > 64
+        || local.contains('@')
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+        || local.chars().any(|c| "()<>[]\\,;:\"".contains(c))
+    {
+        return Err(bad());
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2 {
+        return Err(bad());
+    }
+    for label in &labels {
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_alphanumeric() || c == '-');
+        if !ok {
+            return Err(bad());
+        }
+    }
+    let tld = labels[labels.len() - 1];
+    if tld.chars().count() < 2 || tld.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// The crypto wallets a profile may carry, each with Dynamic's published address pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WalletKind {
+    Btc,
+    Ltc,
+    Doge,
+    Kda,
+    Kas,
+    Ckb,
+}
+
+impl WalletKind {
+    fn regex(self) -> &'static Regex {
+        static RES: LazyLock<[Regex; 6]> = LazyLock::new(|| {
+            [
+                r"^(bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}$",
+                r"^[LM3][a-km-zA-HJ-NP-Z1-9]{26,53}$",
+                r"^D[a-zA-Z0-9_.-]{33}$",
+                r"^k:[0-9a-fA-F]{64}$",
+                r"^kaspa:[0-9A-Za-z]{56,}$",
+                r"^(ckb1q|ckt1q)[0-9a-z]{25,111}$",
+            ]
+            .map(|p| Regex::new(p).expect("static regex"))
+        });
+        &RES[self as usize]
+    }
+
+    pub fn check(self, value: &str) -> Result<(), Invalid> {
+        if value.len() <= 512 && self.regex().is_match(value) {
+            Ok(())
+        } else {
+            Err(Invalid::new("invalid_wallet", "is not a valid address for this wallet"))
+        }
+    }
+}
+
+/// A wallet address that matched its kind's pattern when parsed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Wallet(String);
+
+impl Wallet {
+    pub fn parse(kind: WalletKind, value: String) -> Result<Self, Invalid> {
+        kind.check(&value)?;
+        Ok(Self(value))
+    }
+}
+
+/// An instant, accepted as RFC 3339 and always written back as RFC 3339 UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(pub OffsetDateTime);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Self(OffsetDateTime::now_utc())
+    }
+
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
+        OffsetDateTime::parse(value, &Rfc3339)
+            .map(|t| Self(t.to_offset(time::UtcOffset::UTC)))
+            .map_err(|_| Invalid::new("invalid_timestamp", "must be an RFC 3339 timestamp"))
+    }
+
+    pub fn plus_seconds(self, seconds: i64) -> Self {
+        Self(self.0 + time::Duration::seconds(seconds))
+    }
+
+    pub fn unix(self) -> i64 {
+        self.0.unix_timestamp()
+    }
+
+    pub fn to_rfc3339(self) -> String {
+        self.0.format(&Rfc3339).expect("UTC instants always format")
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MfaBackupCodeAcknowledgement {
+    Pending,
+    Complete,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_rules() {
+        assert!(Text::parse("Ada").is_ok());
+        assert_eq!(Text::parse(" Ada").unwrap_err().code, "invalid_text");
+        assert_eq!(Text::parse("").unwrap_err().code, "invalid_text");
+        assert!(Text::parse("é".repeat(255)).is_ok());
+        assert_eq!(Text::parse("a".repeat(256)).unwrap_err().code, "value_too_long");
+        assert_eq!(Text::parse("a\u{0}b").unwrap_err().code, "invalid_text");
+    }
+
+    #[test]
+    fn email_rules() {
+        for ok in ["a@b.co", "First.Last+tag@sub.example.org", "ü@bücher.de"] {
+            assert!(Email::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a", "a@b", "@b.co", "a@.co", "a@b..co", "a b@c.co", "a@b.c", "a@-b.co", ".a@b.co", "a@b.123"] {
+            assert_eq!(Email::parse(bad).unwrap_err().code, "invalid_email", "{bad}");
+        }
+        assert_eq!(Email::parse("Ada@Example.COM").unwrap().normalized(), "ada@example.com");
+    }
+
+    #[test]
+    fn username_rules() {
+        for ok in ["ada", "Ada_Lovelace-1", "日本語", "a1234567890123456789"] {
+            assert!(Username::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["ab", "a b c", "ada!", "a12345678901234567890", "ada.l"] {
+            assert_eq!(Username::parse(bad).unwrap_err().code, "invalid_username", "{bad}");
+        }
+    }
+
+    #[test]
+    fn country_rules() {
+        assert!(CountryCode::parse("US").is_ok());
+        for bad in ["us", "USA", "XX", ""] {
+            assert!(CountryCode::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wallet_rules() {
+        let kda = format!("k:{}", "a".repeat(64));
+        assert!(Wallet::parse(WalletKind::Kda, kda).is_ok());
+        assert!(Wallet::parse(WalletKind::Kda, "k:zz".into()).is_err());
+        assert!(Wallet::parse(WalletKind::Btc, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq".into()).is_ok());
+        assert!(Wallet::parse(WalletKind::Btc, "0x1234".into()).is_err());
+        assert!(Wallet::parse(WalletKind::Doge, format!("D{}", "a".repeat(33))).is_ok());
+        assert!(Wallet::parse(WalletKind::Ltc, "LQ3B36Yv2rBTxdgAdYpU2UcEZsaNwXeATk".into()).is_ok());
+        assert!(Wallet::parse(WalletKind::Kas, format!("kaspa:{}", "q".repeat(61))).is_ok());
+        assert!(Wallet::parse(WalletKind::Ckb, format!("ckb1q{}", "a".repeat(40))).is_ok());
+    }
+
+    #[test]
+    fn timestamps_round_trip_in_utc() {
+        let t = Timestamp::parse("2024-01-02T03:04:05+02:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2024-01-02T01:04:05Z");
+        assert!(Timestamp::parse("yesterday").is_err());
+    }
+}

@@ -1,0 +1,55 @@
+//! The single-table key design (see docs/data-model.md). Every item has `pk` and `sk`; partitions
+//! are per user, per unique value and per API key, so no environment-wide partition takes writes.
+
+use uuid::Uuid;
+
+pub const SK_ENVIRONMENT: &str = "ENV";
+pub const SK_FIELDS: &str = "FIELDS";
+pub const SK_PROFILE: &str = "PROFILE";
+pub const SK_EMAIL_VERIFICATION: &str = "EMAILVERIFY";
+pub const SK_CLAIM: &str = "CLAIM";
+pub const SK_API_KEY: &str = "APIKEY";
+
+/// Users of an environment are spread over this many GSI partitions (by the first hex digit of
+/// their id), so listing them never funnels an environment's writes into one partition.
+pub const USER_INDEX: &str = "usersByEnvironment";
+pub const USER_INDEX_SHARDS: u32 = 16;
+
+pub type Key = (String, &'static str);
+
+pub fn environment(env: Uuid) -> Key {
+    (format!("ENV#{env}"), SK_ENVIRONMENT)
+}
+
+pub fn fields(env: Uuid) -> Key {
+    (format!("ENV#{env}"), SK_FIELDS)
+}
+
+pub fn user_partition(env: Uuid, user: Uuid) -> String {
+    format!("ENV#{env}#USER#{user}")
+}
+
+pub fn profile(env: Uuid, user: Uuid) -> Key {
+    (user_partition(env, user), SK_PROFILE)
+}
+
+pub fn email_verification(env: Uuid, user: Uuid) -> Key {
+    (user_partition(env, user), SK_EMAIL_VERIFICATION)
+}
+
+/// The claim on a normalised unique value of one field; its `userId` says who holds it.
+pub fn claim(env: Uuid, field: &str, value: &str) -> Key {
+    (format!("ENV#{env}#UNIQUE#{field}#{value}"), SK_CLAIM)
+}
+
+pub fn api_key(hash: &str) -> Key {
+    (format!("APIKEY#{hash}"), SK_API_KEY)
+}
+
+pub fn user_index_pk(env: Uuid, shard: u32) -> String {
+    format!("ENV#{env}#USERS#{shard:x}")
+}
+
+pub fn user_index_shard(user: Uuid) -> u32 {
+    u32::from(user.as_bytes()[0] >> 4)
+}

@@ -1,0 +1,172 @@
+//! Test support: a context against the DynamoDB/SES server the test command started (moto on
+//! loopback, `AWS_ENDPOINT_URL`), fresh environments, and the `events/` fixtures replayed
+//! through the handlers as API Gateway would deliver them.
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::config::Credentials;
+use lambda_http::{Body, Request, Response};
+use serde_json::Value;
+use std::path::PathBuf;
+use userfields::context::AppContext;
+use userfields::settings::Settings;
+use uuid::Uuid;
+
+pub const OTP_KEY: &[u8] = b"test-otp-hmac-key-of-at-least-32-bytes";
+pub const EMAIL_FROM: &str = "no-reply@userfields.test";
+
+pub fn endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL").expect(
+        "AWS_ENDPOINT_URL is not set: run the tests with scripts/test.sh, which starts moto on loopback",
+    )
+}
+
+/// A context with its own (empty) caches, against the test server and a shared table.
+pub async fn context() -> AppContext {
+    context_at(&endpoint()).await
+}
+
+pub async fn context_at(endpoint: &str) -> AppContext {
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    let settings = Settings {
+        table_name: std::env::var("TABLE_NAME").unwrap_or_else(|_| "userfields-test".into()),
+        email_from: EMAIL_FROM.into(),
+        otp_key: OTP_KEY.to_vec(),
+        endpoint_url: Some(endpoint.into()),
+    };
+    let ctx = AppContext::new(&sdk, settings);
+    ctx.store.create_table().await.expect("test table can be created");
+    let _ = ctx.mailer.client().create_email_identity().email_identity(EMAIL_FROM).send().await;
+    ctx
+}
+
+/// A leaked context, for tests that share it across spawned tasks.
+pub async fn shared_context() -> &'static AppContext {
+    Box::leak(Box::new(context().await))
+}
+
+/// A new environment: its id and API key.
+pub struct Env {
+    pub id: Uuid,
+    pub key: String,
+}
+
+pub async fn environment(ctx: &AppContext) -> Env {
+    let (id, key) = ctx.store.create_environment("test").await.expect("environment is created");
+    Env { id, key }
+}
+
+/// A fixture from `events/`, with `{{environmentId}}`, `{{apiKey}}` and `{{userId}}` filled in.
+pub fn event_text(name: &str, env: &Env, user: Option<Uuid>) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+    text.replace("{{environmentId}}", &env.id.to_string())
+        .replace("{{apiKey}}", &env.key)
+        .replace("{{userId}}", &user.map(|u| u.to_string()).unwrap_or_default())
+}
+
+pub fn request(text: &str) -> Request {
+    lambda_http::request::from_str(text).expect("fixture is a valid API Gateway event")
+}
+
+/// The fixture as a request.
+pub fn event(name: &str, env: &Env, user: Option<Uuid>) -> Request {
+    request(&event_text(name, env, user))
+}
+
+/// The fixture with its body replaced.
+pub fn event_with_body(name: &str, env: &Env, user: Option<Uuid>, body: &Value) -> Request {
+    let mut raw: Value = serde_json::from_str(&event_text(name, env, user)).expect("fixture is JSON");
+    raw["body"] = Value::String(body.to_string());
+    request(&raw.to_string())
+}
+
+/// The fixture with one header replaced (or removed with `None`).
+pub fn event_with_header(name: &str, env: &Env, user: Option<Uuid>, header: &str, value: Option<&str>) -> Request {
+    let mut raw: Value = serde_json::from_str(&event_text(name, env, user)).expect("fixture is JSON");
+    let headers = raw["headers"].as_object_mut().expect("fixture has headers");
+    match value {
+        Some(v) => headers.insert(header.into(), Value::String(v.into())),
+        None => headers.remove(header),
+    };
+    request(&raw.to_string())
+}
+
+/// Status and JSON body of a response; every response of this service is JSON.
+pub fn parts(resp: Response<Body>) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let content_type = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(content_type.as_deref(), Some("application/json"), "status {status}");
+    let body: &[u8] = resp.body().as_ref();
+    (status, serde_json::from_slice(body).expect("response body is JSON"))
+}
+
+/// Runs a handler on a request: `call!(create_user::handle, &ctx, req).await` → (status, body).
+#[macro_export]
+macro_rules! call {
+    ($handler:expr, $ctx:expr, $req:expr) => {
+        async { $crate::parts($handler($ctx, $req).await) }
+    };
+}
+
+/// Asserts a 4xx error body: the status, the code, and (when given) `payload.field`.
+#[track_caller]
+pub fn assert_error(got: &(u16, Value), status: u16, code: &str, field: Option<&str>) {
+    assert_eq!(got.0, status, "body: {}", got.1);
+    assert_eq!(got.1["code"], code, "body: {}", got.1);
+    assert!(got.1["error"].as_str().is_some_and(|e| !e.is_empty()), "error sentence missing: {}", got.1);
+    if let Some(field) = field {
+        assert_eq!(got.1["payload"]["field"], field, "body: {}", got.1);
+    }
+}
+
+/// The verification codes moto recorded as sent to `to`, oldest first.
+pub async fn sent_codes(to: &str) -> Vec<String> {
+    let url = format!("{}/moto-api/data.json", endpoint());
+    let text = http_get(&url).await;
+    let data: Value = serde_json::from_str(&text).expect("moto data is JSON");
+    data["ses"]["Message"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|t| t == to)))
+        .filter_map(|m| m["body"].as_str())
+        .filter_map(|body| body.split("code is ").nth(1).map(|rest| rest[..6].to_string()))
+        .collect()
+}
+
+/// A minimal HTTP/1.1 GET over loopback, so the tests need no HTTP client crate.
+async fn http_get(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").expect("loopback http url");
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("moto is reachable");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        dechunk(body)
+    } else {
+        body.to_string()
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = &rest[n + 2..];
+    }
+    out
+}
