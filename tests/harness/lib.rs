@@ -26,6 +26,11 @@ pub async fn context() -> AppContext {
 }
 
 pub async fn context_at(endpoint: &str) -> AppContext {
+    context_with(endpoint, EMAIL_FROM).await
+}
+
+/// A context whose codes are sent from `email_from` (an unregistered sender makes SES refuse).
+pub async fn context_with(endpoint: &str, email_from: &str) -> AppContext {
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
@@ -34,7 +39,7 @@ pub async fn context_at(endpoint: &str) -> AppContext {
         .await;
     let settings = Settings {
         table_name: std::env::var("TABLE_NAME").unwrap_or_else(|_| "userfields-test".into()),
-        email_from: EMAIL_FROM.into(),
+        email_from: email_from.into(),
         otp_key: OTP_KEY.to_vec(),
         endpoint_url: Some(endpoint.into()),
     };
@@ -42,6 +47,28 @@ pub async fn context_at(endpoint: &str) -> AppContext {
     ctx.store.create_table().await.expect("test table can be created");
     let _ = ctx.mailer.client().create_email_identity().email_identity(EMAIL_FROM).send().await;
     ctx
+}
+
+/// The verification codes and user helpers used by several test files.
+pub async fn create_user(ctx: &AppContext, env: &Env, body: Value) -> (u16, Value) {
+    call!(userfields::handlers::create_user::handle, ctx, event_with_body("create-user.json", env, None, &body)).await
+}
+
+pub async fn update_user(ctx: &AppContext, env: &Env, user: Uuid, body: Value) -> (u16, Value) {
+    call!(userfields::handlers::update_user::handle, ctx, event_with_body("update-user.json", env, Some(user), &body)).await
+}
+
+pub async fn get_user(ctx: &AppContext, env: &Env, user: Uuid) -> (u16, Value) {
+    call!(userfields::handlers::get_user::handle, ctx, event("get-user.json", env, Some(user))).await
+}
+
+pub async fn verify_email(ctx: &AppContext, env: &Env, user: Uuid, verification: &str, code: &str) -> (u16, Value) {
+    let body = serde_json::json!({"verificationUUID": verification, "verificationToken": code});
+    call!(userfields::handlers::verify_email_otp::handle, ctx, event_with_body("verify-email-otp.json", env, Some(user), &body)).await
+}
+
+pub fn user_id_of(body: &Value) -> Uuid {
+    body["user"]["id"].as_str().expect("a user in the body").parse().unwrap()
 }
 
 /// A leaked context, for tests that share it across spawned tasks.

@@ -160,18 +160,18 @@ async fn send_code(
     email: &Email,
     now: Timestamp,
 ) -> ApiResult<Verification> {
-    let now_ms = (now.0.unix_timestamp_nanos() / 1_000_000) as i64;
-    if let Some(v) = current {
-        let same_email = v.email.normalized() == email.normalized();
-        if same_email && !v.is_expired(now) && now_ms - v.sent_at_ms < RESEND_COOLDOWN_SECONDS * 1000 {
-            return Err(too_soon());
-        }
-    }
     // A courtesy check so no code is sent for an address already taken; the claim moved at
     // verification is what actually guarantees uniqueness.
     if let Some(holder) = ctx.store.claim_holder(env, "email", &email.normalized()).await? {
         if holder != user.id {
             return Err(taken("email"));
+        }
+    }
+    let now_ms = (now.0.unix_timestamp_nanos() / 1_000_000) as i64;
+    if let Some(v) = current {
+        let same_email = v.email.normalized() == email.normalized();
+        if same_email && !v.is_expired(now) && now_ms - v.sent_at_ms < RESEND_COOLDOWN_SECONDS * 1000 {
+            return Err(too_soon());
         }
     }
     let code = otp::new_code();

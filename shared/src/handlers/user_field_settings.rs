@@ -54,8 +54,8 @@ async fn route(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
 
 fn newly_unique<'a>(old: &FieldSettings, new: &'a FieldSettings) -> Vec<&'a Field> {
     new.enabled_custom()
-        .filter(|f| f.spec.unique)
-        .filter(|f| !old.get(f.name()).is_some_and(|o| o.spec.unique && o.spec.enabled))
+        .filter(|f| f.is_unique())
+        .filter(|f| !old.get(f.name()).is_some_and(|o| o.is_unique() && o.spec.enabled))
         .collect()
 }
 

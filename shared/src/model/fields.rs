@@ -66,8 +66,9 @@ pub struct FieldSpec {
     pub required: bool,
     #[serde(default = "yes")]
     pub enabled: bool,
-    #[serde(default)]
-    pub unique: bool,
+    /// Absent means "the default": built in for pre-made fields, off for custom ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique: Option<bool>,
     #[serde(default)]
     pub verify: bool,
     #[serde(rename = "type")]
@@ -121,6 +122,10 @@ pub struct Field {
 impl Field {
     pub fn name(&self) -> &str {
         &self.spec.name
+    }
+
+    pub fn is_unique(&self) -> bool {
+        self.spec.unique == Some(true)
     }
 
     pub fn is_custom(&self) -> bool {
@@ -192,7 +197,7 @@ impl FieldSettings {
                 name: name.to_string(),
                 required: *name == "email",
                 enabled: *name == "email",
-                unique: *unique,
+                unique: Some(*unique),
                 verify: *name == "email",
                 kind: FieldKind::Standard,
                 validation_type: Some(*vt),
@@ -283,8 +288,9 @@ fn parse_field(mut spec: FieldSpec, index: usize) -> ApiResult<Field> {
     }
     spec.position.get_or_insert(index as i64);
     let mut rules = spec.validation_rules.take().unwrap_or_default();
-    let unique = spec.unique || rules.unique.unwrap_or(false);
+    let asked_unique = spec.unique.or(rules.unique);
 
+    let unique;
     let validation_type = match spec.kind {
         FieldKind::Standard => {
             let (vt, builtin_unique) = standard(&name).ok_or_else(|| {
@@ -293,7 +299,7 @@ fn parse_field(mut spec: FieldSpec, index: usize) -> ApiResult<Field> {
             if spec.validation_type.is_some_and(|t| t != vt) {
                 return Err(bad("invalid_validation_type", &name, format!("{name} has a fixed validation type.")));
             }
-            if unique != builtin_unique {
+            if asked_unique.is_some_and(|u| u != builtin_unique) {
                 return Err(bad(
                     "unique_not_configurable",
                     &name,
@@ -303,6 +309,7 @@ fn parse_field(mut spec: FieldSpec, index: usize) -> ApiResult<Field> {
             if rules.regex.is_some() {
                 return Err(bad("regex_not_supported", &name, format!("{name} has built-in rules.")));
             }
+            unique = builtin_unique;
             if name == "tShirtSize" && rules.valid_options.is_none() {
                 rules.valid_options =
                     Some(T_SHIRT_SIZES.iter().map(|s| SelectOption { label: s.to_string(), key: None }).collect());
@@ -320,6 +327,7 @@ fn parse_field(mut spec: FieldSpec, index: usize) -> ApiResult<Field> {
             if standard(&name).is_some() {
                 return Err(bad("invalid_field_name", &name, format!("{name} is a pre-made field name.")));
             }
+            unique = asked_unique.unwrap_or(false);
             spec.validation_type.unwrap_or(ValidationType::Text)
         }
     };
@@ -367,7 +375,7 @@ fn parse_field(mut spec: FieldSpec, index: usize) -> ApiResult<Field> {
         None => None,
     };
 
-    spec.unique = unique;
+    spec.unique = Some(unique);
     rules.unique = unique.then_some(true);
     spec.validation_type = Some(validation_type);
     spec.validation_rules = (rules != ValidationRules::default()).then_some(rules);

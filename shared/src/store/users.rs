@@ -45,7 +45,7 @@ pub fn claims_of(user: &User, fields: &FieldSettings) -> BTreeMap<String, String
         claims.insert("username".to_string(), username.normalized());
     }
     if let Some(metadata) = &user.profile.metadata {
-        for field in fields.enabled_custom().filter(|f| f.spec.unique) {
+        for field in fields.enabled_custom().filter(|f| f.is_unique()) {
             match metadata.get(field.name()) {
                 None | Some(serde_json::Value::Null) => {}
                 Some(value) => {
