@@ -18,7 +18,7 @@ free_port() {
 # start_moto PORT LOGFILE: starts moto's server on loopback and waits until it answers.
 start_moto() {
   local port=$1 log=$2
-  python3 -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  python3 scripts/moto_serial.py -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   MOTO_PID=$!
   for _ in $(seq 1 100); do
     if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then

@@ -14,7 +14,6 @@ trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
-export TABLE_NAME=userfields-test
 
 echo "== cfn-lint template.yaml"
 cfn-lint template.yaml

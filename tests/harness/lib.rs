@@ -2,6 +2,8 @@
 //! loopback, `AWS_ENDPOINT_URL`), fresh environments, and the `events/` fixtures replayed
 //! through the handlers as API Gateway would deliver them.
 
+pub mod fault_proxy;
+
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::config::Credentials;
 use lambda_http::{Body, Request, Response};
@@ -20,7 +22,8 @@ pub fn endpoint() -> String {
     )
 }
 
-/// A context with its own (empty) caches, against the test server and a shared table.
+/// A context with its own (empty) caches and its own new table, against the test server.
+/// (moto copies a whole table on every transaction, so small tables keep tests fast.)
 pub async fn context() -> AppContext {
     context_at(&endpoint()).await
 }
@@ -31,6 +34,15 @@ pub async fn context_at(endpoint: &str) -> AppContext {
 
 /// A context whose codes are sent from `email_from` (an unregistered sender makes SES refuse).
 pub async fn context_with(endpoint: &str, email_from: &str) -> AppContext {
+    let table = format!("userfields-test-{}", Uuid::new_v4().simple());
+    let ctx = context_unprepared(endpoint, email_from, &table).await;
+    ctx.store.create_table().await.expect("test table can be created");
+    let _ = ctx.mailer.client().create_email_identity().email_identity(EMAIL_FROM).send().await;
+    ctx
+}
+
+/// A context against `endpoint` that creates nothing there (for unreachable or faulty servers).
+pub async fn context_unprepared(endpoint: &str, email_from: &str, table: &str) -> AppContext {
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
@@ -38,15 +50,12 @@ pub async fn context_with(endpoint: &str, email_from: &str) -> AppContext {
         .load()
         .await;
     let settings = Settings {
-        table_name: std::env::var("TABLE_NAME").unwrap_or_else(|_| "userfields-test".into()),
+        table_name: table.into(),
         email_from: email_from.into(),
         otp_key: OTP_KEY.to_vec(),
         endpoint_url: Some(endpoint.into()),
     };
-    let ctx = AppContext::new(&sdk, settings);
-    ctx.store.create_table().await.expect("test table can be created");
-    let _ = ctx.mailer.client().create_email_identity().email_identity(EMAIL_FROM).send().await;
-    ctx
+    AppContext::new(&sdk, settings)
 }
 
 /// The verification codes and user helpers used by several test files.

@@ -1,0 +1,145 @@
+//! A corpus of bad requests replayed against every function: each must get a 4xx JSON error
+//! with a code, never a 5xx or a panic.
+
+use serde_json::{json, Value};
+use userfields::context::AppContext;
+use userfields::handlers::{create_user, get_user, list_missing_fields, update_user, user_field_settings, verify_email_otp};
+use userfields_tests::*;
+use uuid::Uuid;
+
+/// Every route: its fixture and a way to call its handler.
+const ROUTES: &[&str] = &[
+    "create-user.json",
+    "get-user.json",
+    "update-user.json",
+    "verify-email-otp.json",
+    "list-missing-fields.json",
+    "put-user-field-settings.json",
+    "get-user-field-settings.json",
+];
+
+async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) -> (u16, Value) {
+    match fixture {
+        "create-user.json" => call!(create_user::handle, ctx, req).await,
+        "get-user.json" => call!(get_user::handle, ctx, req).await,
+        "update-user.json" => call!(update_user::handle, ctx, req).await,
+        "verify-email-otp.json" => call!(verify_email_otp::handle, ctx, req).await,
+        "list-missing-fields.json" => call!(list_missing_fields::handle, ctx, req).await,
+        _ => call!(user_field_settings::handle, ctx, req).await,
+    }
+}
+
+fn has_body(fixture: &str) -> bool {
+    !fixture.starts_with("get-") && !fixture.starts_with("list-")
+}
+
+#[track_caller]
+fn assert_client_error(fixture: &str, case: &str, got: &(u16, Value)) {
+    assert!((400..500).contains(&got.0), "{fixture} / {case}: {} {}", got.0, got.1);
+    assert!(got.1["code"].as_str().is_some_and(|c| !c.is_empty()), "{fixture} / {case}: {}", got.1);
+    assert!(got.1["error"].as_str().is_some_and(|c| !c.is_empty()), "{fixture} / {case}: {}", got.1);
+}
+
+fn nested(depth: usize) -> String {
+    format!("{{\"metadata\":{}{}}}", "[".repeat(depth), "]".repeat(depth))
+}
+
+fn bad_bodies() -> Vec<(&'static str, String)> {
+    vec![
+        ("empty", String::new()),
+        ("truncated", "{\"email\": \"a@example.com\"".into()),
+        ("not an object", "[1, 2, 3]".into()),
+        ("a string", "\"hello\"".into()),
+        ("null", "null".into()),
+        ("trailing garbage", "{} {}".into()),
+        ("wrong types", json!({"email": 5, "fields": "x", "verificationUUID": 7, "alias": true}).to_string()),
+        ("unknown field", json!({"surprise": 1}).to_string()),
+        ("over-long strings", json!({"alias": "x".repeat(10_000), "fields": [{"name": "x".repeat(10_000), "type": "custom"}],
+            "verificationUUID": "x".repeat(10_000), "verificationToken": "1".repeat(10_000)}).to_string()),
+        ("huge body", format!("{{\"alias\": \"{}\"}}", "x".repeat(200_000))),
+        ("deep nesting", nested(10_000)),
+        ("lone surrogate", "{\"alias\": \"\\ud800\"}".into()),
+        ("nul and control characters", json!({"alias": "a\u{0}b", "fields": [{"name": "a\u{0}", "type": "custom"}],
+            "verificationUUID": "\u{0}", "verificationToken": "\u{202e}12345"}).to_string()),
+        ("unicode edge cases", json!({"username": "ad\u{200b}a", "firstName": "\u{202e}evil", "email": "a@b\u{ff0e}com",
+            "fields": [{"name": "ñame", "type": "custom"}], "verificationUUID": "é", "verificationToken": "١٢٣٤٥٦"}).to_string()),
+        ("metadata over 2 KB", json!({"metadata": {"k": "v".repeat(2100)}, "fields": [{"name": "m", "type": "custom", "label": "v".repeat(300)}],
+            "verificationUUID": Uuid::nil(), "verificationToken": "abcdef"}).to_string()),
+        ("invalid utf-8", String::from_utf8_lossy(&[0x7b, 0xff, 0xfe, 0x7d]).into_owned()),
+    ]
+}
+
+#[tokio::test]
+async fn bad_bodies_get_a_4xx_with_a_code_on_every_route() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let (_, user) = create_user(&ctx, &env, json!({})).await;
+    let user = user_id_of(&user);
+    for fixture in ROUTES.iter().filter(|f| has_body(f)) {
+        for (case, body) in bad_bodies() {
+            let mut raw: Value = serde_json::from_str(&event_text(fixture, &env, Some(user))).unwrap();
+            raw["body"] = Value::String(body);
+            let got = dispatch(&ctx, fixture, request(&raw.to_string())).await;
+            assert_client_error(fixture, case, &got);
+        }
+    }
+    // Nothing above changed the user or the settings.
+    let (_, read) = get_user(&ctx, &env, user).await;
+    assert_eq!(read["user"]["verifiedCredentials"], json!([]));
+    assert!(read["user"].get("alias").is_none());
+}
+
+#[tokio::test]
+async fn invalid_utf8_bytes_in_a_binary_body_are_400() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let mut raw: Value = serde_json::from_str(&event_text("create-user.json", &env, None)).unwrap();
+    raw["isBase64Encoded"] = json!(true);
+    raw["body"] = json!("e/8ifQ=="); // {, 0xff, ", }
+    let got = call!(create_user::handle, &ctx, request(&raw.to_string())).await;
+    assert_error(&got, 400, "bad_request", None);
+    // A well-formed base64 body is decoded like API Gateway would.
+    let got = call!(create_user::handle, &ctx, event("create-user-base64-body.json", &env, None)).await;
+    assert_eq!(got.0, 201, "{}", got.1);
+    assert_eq!(got.1["user"]["alias"], "from-base64");
+}
+
+#[tokio::test]
+async fn bad_auth_headers_are_401_on_every_route() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let user = Uuid::new_v4();
+    let long = format!("Bearer {}", "k".repeat(5000));
+    let cases: Vec<Option<&str>> = vec![
+        None, Some(""), Some("Bearer"), Some("Bearer "), Some("bearer"), Some("Basic dXNlcjpwYXNz"),
+        Some("Token abc"), Some("Bearer uf_0000"), Some(long.as_str()), Some("Bearer ключ"), Some("Bearer\tuf_x"),
+    ];
+    for fixture in ROUTES {
+        for header in &cases {
+            let req = event_with_header(fixture, &env, Some(user), "authorization", *header);
+            let got = dispatch(&ctx, fixture, req).await;
+            assert_error(&got, 401, "unauthorized", None);
+        }
+    }
+}
+
+#[tokio::test]
+async fn invalid_uuids_in_paths_are_400() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    for fixture in ROUTES {
+        let needs_user = !fixture.contains("settings") && *fixture != "create-user.json";
+        let text = event_text(fixture, &env, needs_user.then(Uuid::new_v4));
+        for bad in ["not-a-uuid", "12345", "%00", "00000000-0000-0000-0000-00000000000g", "' OR 1=1 --"] {
+            let mut raw: Value = serde_json::from_str(&text).unwrap();
+            let param = if needs_user { "userId" } else { "environmentId" };
+            raw["pathParameters"][param] = json!(bad);
+            let got = dispatch(&ctx, fixture, request(&raw.to_string())).await;
+            assert_error(&got, 400, "invalid_uuid", Some(param));
+        }
+    }
+    let got = call!(create_user::handle, &ctx, event("create-user-invalid-environment-uuid.json", &env, None)).await;
+    assert_error(&got, 400, "invalid_uuid", Some("environmentId"));
+    let got = call!(update_user::handle, &ctx, event("update-user-invalid-uuid.json", &env, None)).await;
+    assert_error(&got, 400, "invalid_uuid", Some("userId"));
+}

@@ -1,0 +1,57 @@
+//! No route lets one environment's key read or change another environment's data.
+
+use serde_json::{json, Value};
+use userfields::handlers::{get_user, list_missing_fields, user_field_settings, verify_email_otp};
+use userfields_tests::*;
+
+#[tokio::test]
+async fn another_environments_key_reaches_nothing() {
+    let ctx = context().await;
+    let a = environment(&ctx).await;
+    let b = environment(&ctx).await;
+    let email = format!("iso.{}@example.com", uuid::Uuid::new_v4().simple());
+    let (_, body) = create_user(&ctx, &a, json!({"email": "owner@example.com", "alias": "a-user"})).await;
+    let user = user_id_of(&body);
+    let (_, pending) = update_user(&ctx, &a, user, json!({"email": email})).await;
+    let verification = pending["emailVerification"]["verificationUUID"].as_str().unwrap().to_string();
+    let code = sent_codes(&email).await.pop().unwrap();
+    let verify_body = json!({"verificationUUID": verification, "verificationToken": code});
+
+    // B's key on A's paths: 403 everywhere.
+    let b_on_a = Env { id: a.id, key: b.key.clone() };
+    let forbidden: Vec<(u16, Value)> = vec![
+        create_user(&ctx, &b_on_a, json!({})).await,
+        call!(get_user::handle, &ctx, event("get-user.json", &b_on_a, Some(user))).await,
+        update_user(&ctx, &b_on_a, user, json!({"alias": "hijacked"})).await,
+        call!(verify_email_otp::handle, &ctx, event_with_body("verify-email-otp.json", &b_on_a, Some(user), &verify_body)).await,
+        call!(list_missing_fields::handle, &ctx, event("list-missing-fields.json", &b_on_a, Some(user))).await,
+        call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &b_on_a, None)).await,
+        call!(user_field_settings::handle, &ctx, event("put-user-field-settings.json", &b_on_a, None)).await,
+    ];
+    for got in &forbidden {
+        assert_error(got, 403, "forbidden", None);
+    }
+    // B's key on B's paths with A's user id: the user does not exist there.
+    let not_found: Vec<(u16, Value)> = vec![
+        call!(get_user::handle, &ctx, event("get-user.json", &b, Some(user))).await,
+        update_user(&ctx, &b, user, json!({"alias": "hijacked"})).await,
+        call!(verify_email_otp::handle, &ctx, event_with_body("verify-email-otp.json", &b, Some(user), &verify_body)).await,
+        call!(list_missing_fields::handle, &ctx, event("list-missing-fields.json", &b, Some(user))).await,
+    ];
+    for got in &not_found {
+        assert_error(got, 404, "not_found", Some("userId"));
+    }
+    // B creating a user with A's user id makes B's own user; A's is untouched.
+    assert_eq!(create_user(&ctx, &b, json!({"id": user, "alias": "b-user"})).await.0, 201);
+    // B's settings change does not touch A's.
+    assert_eq!(call!(user_field_settings::handle, &ctx, event("put-user-field-settings.json", &b, None)).await.0, 200);
+    let (_, a_settings) = call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &a, None)).await;
+    assert!(!a_settings["fields"].as_array().unwrap().iter().any(|f| f["name"] == "memberCode"));
+
+    let (_, read) = get_user(&ctx, &a, user).await;
+    assert_eq!(read["user"]["alias"], "a-user");
+    assert_eq!(read["user"]["email"], "owner@example.com");
+    // The code still works for its own environment: nothing above spent or consumed it.
+    let got = call!(verify_email_otp::handle, &ctx, event_with_body("verify-email-otp.json", &a, Some(user), &verify_body)).await;
+    assert_eq!(got.0, 200, "{}", got.1);
+}
