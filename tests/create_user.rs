@@ -5,10 +5,6 @@ use userfields::handlers::{create_user, get_user};
 use userfields_tests::*;
 use uuid::Uuid;
 
-async fn create(ctx: &userfields::context::AppContext, env: &Env, body: Value) -> (u16, Value) {
-    call!(create_user::handle, ctx, event_with_body("create-user.json", env, None, &body)).await
-}
-
 #[tokio::test]
 async fn creates_a_user_with_every_field_and_reads_it_back() {
     let ctx = context().await;
@@ -88,7 +84,7 @@ async fn every_field_rule_is_enforced() {
         (json!({"nickname": "x"}), "bad_request", "nickname"),
     ];
     for (body, code, field) in cases {
-        let got = create(&ctx, &env, body.clone()).await;
+        let got = create_user(&ctx, &env, body.clone()).await;
         assert_eq!(got.0, 400, "{body} -> {}", got.1);
         assert_error(&got, 400, code, Some(field));
     }
@@ -96,7 +92,7 @@ async fn every_field_rule_is_enforced() {
     let ok = json!({"ltcWallet": "LQ3B36Yv2rBTxdgAdYpU2UcEZsaNwXeATk", "dogeWallet": format!("D{}", "a".repeat(33)),
         "kasWallet": format!("kaspa:{}", "q".repeat(61)), "ckbWallet": format!("ckb1q{}", "a".repeat(40)),
         "tShirtSize": "XL", "alias": "é".repeat(255), "username": "日本語ユーザー"});
-    let (status, body) = create(&ctx, &env, ok).await;
+    let (status, body) = create_user(&ctx, &env, ok).await;
     assert_eq!(status, 201, "{body}");
 }
 
@@ -104,21 +100,21 @@ async fn every_field_rule_is_enforced() {
 async fn email_and_username_are_unique_per_environment_ignoring_case() {
     let ctx = context().await;
     let env = environment(&ctx).await;
-    let (status, _) = create(&ctx, &env, json!({"email": "Ada@Example.com", "username": "Ada_L"})).await;
+    let (status, _) = create_user(&ctx, &env, json!({"email": "Ada@Example.com", "username": "Ada_L"})).await;
     assert_eq!(status, 201);
-    let got = create(&ctx, &env, json!({"email": "ada@EXAMPLE.com"})).await;
+    let got = create_user(&ctx, &env, json!({"email": "ada@EXAMPLE.com"})).await;
     assert_error(&got, 422, "email_already_exists", Some("email"));
-    let got = create(&ctx, &env, json!({"username": "ada_l"})).await;
+    let got = create_user(&ctx, &env, json!({"username": "ada_l"})).await;
     assert_error(&got, 422, "username_already_exists", Some("username"));
     // A refused create wrote nothing: its other unique value is still free.
-    let got = create(&ctx, &env, json!({"email": "ada@example.com", "username": "fresh_name"})).await;
+    let got = create_user(&ctx, &env, json!({"email": "ada@example.com", "username": "fresh_name"})).await;
     assert_error(&got, 422, "email_already_exists", Some("email"));
-    let (status, _) = create(&ctx, &env, json!({"email": "other@example.com", "username": "fresh_name"})).await;
+    let (status, _) = create_user(&ctx, &env, json!({"email": "other@example.com", "username": "fresh_name"})).await;
     assert_eq!(status, 201, "the refused create must not have kept its username claim");
 
     // Another environment has its own namespace.
     let other = environment(&ctx).await;
-    let (status, _) = create(&ctx, &other, json!({"email": "ada@example.com", "username": "ada_l"})).await;
+    let (status, _) = create_user(&ctx, &other, json!({"email": "ada@example.com", "username": "ada_l"})).await;
     assert_eq!(status, 201);
 }
 
@@ -130,7 +126,7 @@ async fn fifty_concurrent_creates_with_one_email_make_exactly_one_user() {
     let tasks: Vec<_> = (0..50)
         .map(|i| {
             tokio::spawn(async move {
-                create(ctx, env, json!({"email": "race@example.com", "alias": format!("racer{i}")})).await
+                create_user(ctx, env, json!({"email": "race@example.com", "alias": format!("racer{i}")})).await
             })
         })
         .collect();
@@ -151,9 +147,9 @@ async fn an_id_can_be_given_once() {
     let ctx = context().await;
     let env = environment(&ctx).await;
     let id = Uuid::new_v4();
-    let (status, body) = create(&ctx, &env, json!({"id": id, "alias": "first"})).await;
+    let (status, body) = create_user(&ctx, &env, json!({"id": id, "alias": "first"})).await;
     assert_eq!((status, body["user"]["id"].as_str()), (201, Some(id.to_string().as_str())));
-    let got = create(&ctx, &env, json!({"id": id, "alias": "second"})).await;
+    let got = create_user(&ctx, &env, json!({"id": id, "alias": "second"})).await;
     assert_error(&got, 422, "user_already_exists", Some("id"));
     let (_, read) = call!(get_user::handle, &ctx, event("get-user.json", &env, Some(id))).await;
     assert_eq!(read["user"]["alias"], "first");

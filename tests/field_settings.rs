@@ -2,21 +2,13 @@
 
 use serde_json::{json, Value};
 use userfields::context::AppContext;
-use userfields::handlers::{create_user, get_user, list_missing_fields, update_user, user_field_settings};
+use userfields::handlers::{get_user, list_missing_fields, update_user, user_field_settings};
 use userfields_tests::*;
 use uuid::Uuid;
 
 async fn put_settings(ctx: &AppContext, env: &Env, fields: Value) -> (u16, Value) {
     let req = event_with_body("put-user-field-settings.json", env, None, &json!({ "fields": fields }));
     call!(user_field_settings::handle, ctx, req).await
-}
-
-async fn create(ctx: &AppContext, env: &Env, body: Value) -> (u16, Value) {
-    call!(create_user::handle, ctx, event_with_body("create-user.json", env, None, &body)).await
-}
-
-fn id_of(body: &Value) -> Uuid {
-    body["user"]["id"].as_str().expect("user id").parse().unwrap()
 }
 
 fn names(fields: &Value) -> Vec<&str> {
@@ -89,23 +81,23 @@ async fn custom_values_are_validated_and_unique_ones_enforced() {
         (json!({"plan": "Pro"}), "plan"),
         (json!({"terms": "yes"}), "terms"),
     ] {
-        let got = create(&ctx, &env, json!({ "metadata": metadata })).await;
+        let got = create_user(&ctx, &env, json!({ "metadata": metadata })).await;
         assert_error(&got, 400, "invalid_custom_field", Some(field));
     }
-    let (status, first) = create(&ctx, &env, json!({"metadata": {"memberCode": "AB-1234", "plan": "pro", "terms": true, "other": [1, 2]}})).await;
+    let (status, first) = create_user(&ctx, &env, json!({"metadata": {"memberCode": "AB-1234", "plan": "pro", "terms": true, "other": [1, 2]}})).await;
     assert_eq!(status, 201, "{first}");
     assert_eq!(first["user"]["metadata"]["other"], json!([1, 2]));
-    let got = create(&ctx, &env, json!({"metadata": {"memberCode": "AB-1234"}})).await;
+    let got = create_user(&ctx, &env, json!({"metadata": {"memberCode": "AB-1234"}})).await;
     assert_error(&got, 422, "custom_field_data_not_unique", Some("memberCode"));
 
     // Moving the value through an update frees the old one.
-    let first_id = id_of(&first);
+    let first_id = user_id_of(&first);
     let req = event_with_body("update-user.json", &env, Some(first_id), &json!({"metadata": {"memberCode": "CD-5678", "plan": "pro"}}));
     let (status, body) = call!(update_user::handle, &ctx, req).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = create(&ctx, &env, json!({"metadata": {"memberCode": "AB-1234"}})).await;
+    let (status, body) = create_user(&ctx, &env, json!({"metadata": {"memberCode": "AB-1234"}})).await;
     assert_eq!(status, 201, "{body}");
-    let got = create(&ctx, &env, json!({"metadata": {"memberCode": "cd-5678"}})).await;
+    let got = create_user(&ctx, &env, json!({"metadata": {"memberCode": "cd-5678"}})).await;
     assert_error(&got, 400, "invalid_custom_field", Some("memberCode"));
 }
 
@@ -113,10 +105,10 @@ async fn custom_values_are_validated_and_unique_ones_enforced() {
 async fn making_a_field_required_flags_existing_users_on_their_next_read() {
     let ctx = context().await;
     let env = environment(&ctx).await;
-    let (status, body) = create(&ctx, &env, json!({"email": "ada@example.com"})).await;
+    let (status, body) = create_user(&ctx, &env, json!({"email": "ada@example.com"})).await;
     assert_eq!(status, 201);
     assert_eq!(body["user"]["missingFields"], json!([]));
-    let id = id_of(&body);
+    let id = user_id_of(&body);
 
     let fields = json!([
         {"name": "email", "type": "standard", "required": true, "position": 0},
@@ -158,9 +150,9 @@ async fn switching_to_unique_backfills_or_refuses() {
     let plain = json!([{"name": "badge", "type": "custom", "validationType": "text"}]);
     let unique = json!([{"name": "badge", "type": "custom", "validationType": "text", "unique": true}]);
     assert_eq!(put_settings(&ctx, &env, plain.clone()).await.0, 200);
-    assert_eq!(create(&ctx, &env, json!({"metadata": {"badge": "Red"}})).await.0, 201);
-    assert_eq!(create(&ctx, &env, json!({"metadata": {"badge": "red"}})).await.0, 201);
-    assert_eq!(create(&ctx, &env, json!({"metadata": {"badge": "blue"}})).await.0, 201);
+    assert_eq!(create_user(&ctx, &env, json!({"metadata": {"badge": "Red"}})).await.0, 201);
+    assert_eq!(create_user(&ctx, &env, json!({"metadata": {"badge": "red"}})).await.0, 201);
+    assert_eq!(create_user(&ctx, &env, json!({"metadata": {"badge": "blue"}})).await.0, 201);
 
     let got = put_settings(&ctx, &env, unique.clone()).await;
     assert_error(&got, 422, "cannot_switch_to_unique", Some("badge"));
@@ -170,9 +162,9 @@ async fn switching_to_unique_backfills_or_refuses() {
     // Without collisions the switch backfills claims: existing values become taken.
     let env2 = environment(&ctx).await;
     assert_eq!(put_settings(&ctx, &env2, plain).await.0, 200);
-    assert_eq!(create(&ctx, &env2, json!({"metadata": {"badge": "Green"}})).await.0, 201);
+    assert_eq!(create_user(&ctx, &env2, json!({"metadata": {"badge": "Green"}})).await.0, 201);
     let (status, body) = put_settings(&ctx, &env2, unique).await;
     assert_eq!(status, 200, "{body}");
-    let got = create(&ctx, &env2, json!({"metadata": {"badge": "green"}})).await;
+    let got = create_user(&ctx, &env2, json!({"metadata": {"badge": "green"}})).await;
     assert_error(&got, 422, "custom_field_data_not_unique", Some("badge"));
 }

@@ -64,8 +64,11 @@ pub fn path_uuid(req: &Request, name: &str, segment_before: &str) -> ApiResult<U
         .map_err(|_| ApiError::bad_request("invalid_uuid", format!("{name} must be a UUID.")).field(name))
 }
 
+/// The path's environment id, also recorded on the request's log span.
 pub fn environment_id(req: &Request) -> ApiResult<Uuid> {
-    path_uuid(req, "environmentId", "environments")
+    let env = path_uuid(req, "environmentId", "environments")?;
+    tracing::Span::current().record("environment_id", tracing::field::display(env));
+    Ok(env)
 }
 
 pub fn user_id(req: &Request) -> ApiResult<Uuid> {

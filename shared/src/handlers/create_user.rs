@@ -23,7 +23,6 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
 
 async fn create(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
-    tracing::Span::current().record("environment_id", tracing::field::display(env));
     let loaded = ctx.load(req, env, Want::default()).await?;
     let input: UserInput = json_body(req)?;
     let id = input.id.unwrap_or_else(Uuid::new_v4);

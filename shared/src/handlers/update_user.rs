@@ -53,7 +53,6 @@ struct SentCode {
 
 async fn update(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
-    tracing::Span::current().record("environment_id", tracing::field::display(env));
     let user_id = user_id(req)?;
     let want = Want { user: Some(user_id), verification: true, ..Want::default() };
     let mut loaded = ctx.load(req, env, want).await?;

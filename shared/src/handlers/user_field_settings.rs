@@ -29,7 +29,6 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
 
 async fn route(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
-    tracing::Span::current().record("environment_id", tracing::field::display(env));
     let loaded = ctx.load(req, env, Want { fresh_fields: true, ..Want::default() }).await?;
     match *req.method() {
         Method::GET => Ok(json_response(StatusCode::OK, &json!({ "fields": loaded.fields.specs() }))),

@@ -60,7 +60,6 @@ fn dead_reason(v: Option<&Verification>, wanted: Uuid, now: Timestamp) -> Option
 
 async fn verify(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
-    tracing::Span::current().record("environment_id", tracing::field::display(env));
     let user_id = user_id(req)?;
     let want = Want { user: Some(user_id), verification: true, ..Want::default() };
     let mut loaded = ctx.load(req, env, want).await?;
