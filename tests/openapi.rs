@@ -1,0 +1,91 @@
+//! openapi.yaml describes what the service really answers: real responses of every route, and
+//! the request fixtures, are validated against its schemas (JSON Schema 2020-12, formats on).
+
+use serde_json::{json, Value};
+use userfields::handlers::{get_user, list_missing_fields, user_field_settings};
+use userfields_tests::*;
+
+fn document() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml");
+    let text = std::fs::read_to_string(path).expect("openapi.yaml next to template.yaml");
+    serde_yaml::from_str(&text).expect("openapi.yaml parses")
+}
+
+/// Checks `instance` against `#/components/schemas/<name>`, resolving refs inside the document.
+#[track_caller]
+fn check(doc: &Value, name: &str, instance: &Value) {
+    assert!(doc["components"]["schemas"][name].is_object(), "schema {name} missing");
+    let mut schema = doc.clone();
+    schema["$ref"] = json!(format!("#/components/schemas/{name}"));
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("schema {name} compiles: {e}"));
+    let errors: Vec<String> = validator.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "{name} does not describe {instance}:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn request_fixtures_match_their_schemas() {
+    let doc = document();
+    let body = |fixture: &str| -> Value {
+        let raw: Value = serde_json::from_str(&std::fs::read_to_string(format!("{}/events/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap()).unwrap();
+        serde_json::from_str(raw["body"].as_str().unwrap()).unwrap()
+    };
+    check(&doc, "CreateUserRequest", &body("create-user.json"));
+    check(&doc, "CreateUserRequest", &body("create-user-verified-email.json"));
+    check(&doc, "UpdateUserRequest", &body("update-user.json"));
+    check(&doc, "UpdateUserRequest", &body("update-user-email.json"));
+    check(&doc, "FieldSettings", &body("put-user-field-settings.json"));
+    let verify = json!({"verificationUUID": uuid::Uuid::new_v4(), "verificationToken": "123456"});
+    check(&doc, "VerifyEmailRequest", &verify);
+}
+
+#[tokio::test]
+async fn real_responses_match_the_document() {
+    let doc = document();
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+
+    let (status, saved) = call!(user_field_settings::handle, &ctx, event("put-user-field-settings.json", &env, None)).await;
+    assert_eq!(status, 200);
+    check(&doc, "FieldSettingsResponse", &saved);
+    let (_, read) = call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &env, None)).await;
+    check(&doc, "FieldSettingsResponse", &read);
+
+    let (status, created) = call!(userfields::handlers::create_user::handle, &ctx, event("create-user.json", &env, None)).await;
+    assert_eq!(status, 201, "{created}");
+    check(&doc, "UserEnvelope", &created);
+    let id = user_id_of(&created);
+    let (_, trusted) = create_user(&ctx, &env, json!({"email": "t@example.com", "emailVerifiedAt": "2026-01-01T00:00:00Z"})).await;
+    check(&doc, "UserEnvelope", &trusted);
+
+    let (_, got) = call!(get_user::handle, &ctx, event("get-user.json", &env, Some(id))).await;
+    check(&doc, "UserEnvelope", &got);
+    let (_, missing) = call!(list_missing_fields::handle, &ctx, event("list-missing-fields.json", &env, Some(id))).await;
+    assert!(!missing["missingFields"].as_array().unwrap().is_empty(), "{missing}");
+    check(&doc, "MissingFieldsResponse", &missing);
+
+    let email = format!("openapi.{}@example.com", uuid::Uuid::new_v4().simple());
+    let (status, updated) = update_user(&ctx, &env, id, json!({"email": email, "jobTitle": null})).await;
+    assert_eq!(status, 200, "{updated}");
+    check(&doc, "UpdateUserResponse", &updated);
+    let code = sent_codes(&email).await.pop().unwrap();
+    let verification = updated["emailVerification"]["verificationUUID"].as_str().unwrap();
+    let (status, verified) = verify_email(&ctx, &env, id, verification, &code).await;
+    assert_eq!(status, 200, "{verified}");
+    check(&doc, "UserEnvelope", &verified);
+
+    let errors = vec![
+        create_user(&ctx, &env, json!({"email": "nope"})).await,
+        create_user(&ctx, &env, json!({"email": email})).await,
+        verify_email(&ctx, &env, id, verification, &code).await,
+        call!(userfields::handlers::create_user::handle, &ctx, event("create-user-no-auth.json", &env, None)).await,
+        call!(get_user::handle, &ctx, event("get-user.json", &env, Some(uuid::Uuid::new_v4()))).await,
+        call!(user_field_settings::handle, &ctx, event("put-user-field-settings-invalid-regex.json", &env, None)).await,
+    ];
+    for (status, body) in errors {
+        assert!((400..500).contains(&status));
+        check(&doc, "Error", &body);
+    }
+}
