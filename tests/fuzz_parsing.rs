@@ -86,6 +86,12 @@ proptest! {
     }
 
     #[test]
+    fn the_ascii_username_fast_path_agrees_with_the_contract_pattern(s in "[ -~]{0,24}") {
+        let contract = regex::Regex::new(r"^[\p{L}\p{N}_-]{3,20}$").unwrap();
+        prop_assert_eq!(Username::parse(s.clone()).is_ok(), contract.is_match(&s));
+    }
+
+    #[test]
     fn accepted_values_satisfy_their_rules(s in "\\PC{0,30}") {
         if let Ok(u) = Username::parse(s.clone()) {
             let n = u.as_str().chars().count();

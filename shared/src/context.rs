@@ -13,6 +13,8 @@ use crate::store::users::{parse_user, parse_verification, Verification};
 use crate::store::Store;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+use aws_sdk_dynamodb::config::SharedHttpClient;
 use lambda_http::http::header::AUTHORIZATION;
 use lambda_http::Request;
 use std::sync::Arc;
@@ -52,7 +54,13 @@ pub struct Loaded {
 impl AppContext {
     pub async fn from_env() -> Result<Self, String> {
         let settings = Settings::from_env()?;
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        // A plain-HTTP local emulator needs no trust store either; only an HTTPS endpoint of
+        // the operator's own keeps the platform's certificates.
+        if !settings.endpoint_url.as_deref().is_some_and(|url| url.starts_with("https://")) {
+            loader = loader.http_client(aws_https_client());
+        }
+        let sdk = loader
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(2))
@@ -139,6 +147,21 @@ impl AppContext {
     }
 }
 
+/// Root CAs of Amazon Trust Services, which sign every AWS service endpoint (copied from the
+/// platform's public CA bundle).
+const AWS_ROOT_CAS: &str = include_str!("../certs/aws-root-cas.pem");
+
+/// An HTTPS client trusting only the AWS root CAs: loading the platform's whole certificate store
+/// instead costs every cold start about 3 ms (more than the rest of start-up).
+pub fn aws_https_client() -> SharedHttpClient {
+    let trust = TrustStore::empty().with_pem_certificate(AWS_ROOT_CAS.as_bytes());
+    let context = TlsContext::builder().with_trust_store(trust).build().expect("a static trust store is valid");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https()
+}
+
 /// The key from `Authorization: Bearer <key>`; anything else is a 401.
 fn bearer_token(req: &Request) -> ApiResult<&str> {
     let header = req.headers().get(AUTHORIZATION).ok_or_else(ApiError::unauthorized)?;
@@ -149,4 +172,21 @@ fn bearer_token(req: &Request) -> ApiResult<&str> {
         return Err(ApiError::unauthorized());
     }
     Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_aws_trust_store_loads() {
+        assert_eq!(AWS_ROOT_CAS.matches("BEGIN CERTIFICATE").count(), 5);
+        // Building a client loads the certificates; a bad PEM would panic here.
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .http_client(aws_https_client())
+            .build();
+        let _ = aws_sdk_dynamodb::Client::from_conf(config);
+    }
 }
