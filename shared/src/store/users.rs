@@ -60,16 +60,22 @@ pub fn claims_of(user: &User, fields: &FieldSettings) -> BTreeMap<String, String
 }
 
 pub fn parse_user(item: Item) -> ApiResult<User> {
-    serde_dynamo::from_item(item).map_err(|e| {
-        tracing::error!(error = %e, "stored user does not parse");
-        ApiError::new(lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Stored user is unreadable.")
-    })
+    from_item(item, "user")
 }
 
 pub fn parse_verification(item: Item) -> ApiResult<Verification> {
+    from_item(item, "verification")
+}
+
+/// A stored item that no longer reads as its type is a server fault, never the client's.
+fn from_item<T: serde::de::DeserializeOwned>(item: Item, what: &str) -> ApiResult<T> {
     serde_dynamo::from_item(item).map_err(|e| {
-        tracing::error!(error = %e, "stored verification does not parse");
-        ApiError::new(lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Stored verification is unreadable.")
+        tracing::error!(error = %e, item = what, "stored item does not parse");
+        ApiError::new(
+            lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            format!("A stored {what} is unreadable."),
+        )
     })
 }
 
