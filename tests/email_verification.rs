@@ -176,3 +176,32 @@ async fn when_ses_refuses_nothing_is_written() {
     let item = refusing.store.get_item(&keys::email_verification(env.id, id)).await.unwrap();
     assert!(item.is_none(), "no pending verification is left");
 }
+
+#[tokio::test]
+async fn settling_the_email_withdraws_a_pending_change() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let email = unique_email("withdrawn");
+    let (id, verification, code) = pending_change(&ctx, &env, &email).await;
+    let trusted = unique_email("trusted-instead");
+    let (status, body) = update_user(&ctx, &env, id, json!({"email": trusted, "emailVerifiedAt": "2026-11-01T00:00:00Z"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(ctx.store.get_item(&keys::email_verification(env.id, id)).await.unwrap().is_none());
+    assert_error(&verify_email(&ctx, &env, id, &verification, &code).await, 422, "invalid_verification", None);
+    let (_, read) = get_user(&ctx, &env, id).await;
+    assert_eq!(read["user"]["email"], trusted);
+
+    // Clearing the email (once the environment makes it optional) withdraws it too.
+    let optional = json!({"fields": [{"name": "email", "type": "standard", "required": false}]});
+    let req = event_with_body("put-user-field-settings.json", &env, None, &optional);
+    assert_eq!(call!(userfields::handlers::user_field_settings::handle, &ctx, req).await.0, 200);
+    let again = unique_email("cleared");
+    let (status, body) = update_user(&ctx, &env, id, json!({"email": again})).await;
+    assert_eq!(status, 200, "{body}");
+    let verification = body["emailVerification"]["verificationUUID"].as_str().unwrap().to_string();
+    let code = sent_codes(&again).await.pop().unwrap();
+    assert_eq!(update_user(&ctx, &env, id, json!({"email": null})).await.0, 200);
+    assert_error(&verify_email(&ctx, &env, id, &verification, &code).await, 422, "invalid_verification", None);
+    let (_, read) = get_user(&ctx, &env, id).await;
+    assert!(read["user"].get("email").is_none());
+}

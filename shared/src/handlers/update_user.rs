@@ -71,6 +71,7 @@ async fn update(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
         let mut after = before.clone();
         after.updated_at = now;
         let patch = input.clone().into_patch()?;
+        let patch_email_kept = patch.email.is_keep();
         let pending = match (&patch.email, &patch.email_verified_at) {
             (Patch::Clear, _) => {
                 after.clear_email();
@@ -101,6 +102,12 @@ async fn update(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
         check_required_kept(&loaded.fields, before, &after)?;
 
         let mut tx = Tx::default();
+        // A request that settles the email (clears it, or sets a trusted or the current one)
+        // withdraws any pending change, so an old code cannot switch the email later.
+        let email_settled = !patch_email_kept && pending.is_none();
+        if email_settled && loaded.verification.is_some() {
+            ctx.store.drop_verification(&mut tx, env, user_id);
+        }
         if let Some(email) = &pending {
             let verification = match &sent {
                 Some(s) if &s.verification.email == email => s.verification.clone(),

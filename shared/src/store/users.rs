@@ -157,6 +157,12 @@ impl Store {
         );
     }
 
+    /// Deletes whatever verification is pending, in `tx`.
+    pub fn drop_verification(&self, tx: &mut Tx, env: Uuid, user: Uuid) {
+        let key = key_item(&keys::email_verification(env, user));
+        tx.delete(&self.table, key, None, Values::new(), Guard::Other);
+    }
+
     /// Deletes the pending verification in `tx`, provided it is still `verification`.
     pub fn consume_verification(&self, tx: &mut Tx, env: Uuid, user: Uuid, verification: Uuid) {
         tx.delete(
