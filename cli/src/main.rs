@@ -3,12 +3,15 @@
 //!
 //!   userfields create-table                 create the table if missing (idempotent)
 //!   userfields create-environment [--name N] print {"environmentId","apiKey"}; the key is shown once
+//!   userfields create-api-key ENVIRONMENT_ID another key for an environment (rotation), shown once
+//!   userfields revoke-api-key KEY            delete a key (warm functions forget it within 60 s)
 //!   userfields verify-sender                 register EMAIL_FROM as an SES identity
 
 use std::process::ExitCode;
 use userfields::context::AppContext;
 
-const USAGE: &str = "usage: userfields create-table | create-environment [--name NAME] | verify-sender";
+const USAGE: &str = "usage: userfields create-table | create-environment [--name NAME] | \
+create-api-key ENVIRONMENT_ID | revoke-api-key KEY | verify-sender";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -27,6 +30,18 @@ async fn main() -> ExitCode {
         }),
         ["create-environment"] => create_environment(&ctx, "default").await,
         ["create-environment", "--name", name] => create_environment(&ctx, name).await,
+        ["create-api-key", env] => match env.parse() {
+            Ok(env) => ctx.store.create_api_key(env).await.map(|key| println!("{}", serde_json::json!({ "apiKey": key }))),
+            Err(_) => Err(userfields::error::ApiError::bad_request("invalid_uuid", "ENVIRONMENT_ID must be a UUID.")),
+        },
+        ["revoke-api-key", key] => ctx.store.revoke_api_key(key).await.and_then(|found| {
+            if found {
+                eprintln!("key revoked");
+                Ok(())
+            } else {
+                Err(userfields::error::ApiError::not_found("API key"))
+            }
+        }),
         ["verify-sender"] => ctx
             .mailer
             .client()

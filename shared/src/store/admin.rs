@@ -105,6 +105,39 @@ impl Store {
         Ok((env, key))
     }
 
+    /// Issues another key for an existing environment (for rotation); returns the key, shown once.
+    pub async fn create_api_key(&self, env: Uuid) -> ApiResult<String> {
+        if self.get_item(&keys::environment(env)).await?.is_none() {
+            return Err(ApiError::not_found("Environment").field("environmentId"));
+        }
+        let key = new_api_key();
+        let mut record = key_item(&keys::api_key(&api_key_hash(&key)));
+        record.insert("environmentId".into(), s(env.to_string()));
+        record.insert("createdAt".into(), s(Timestamp::now().to_rfc3339()));
+        let mut tx = Tx::default();
+        tx.put(&self.table, record, Some("attribute_not_exists(pk)"), Values::new(), Guard::Other);
+        self.transact(tx).await.map_err(|e| match e {
+            TxError::Api(e) => e,
+            other => ApiError::conflict("conflict", format!("Key creation raced: {other:?}")),
+        })?;
+        Ok(key)
+    }
+
+    /// Deletes a key; `false` if it was unknown. Warm containers may still honour it for up to
+    /// the key cache bound (60 s).
+    pub async fn revoke_api_key(&self, key: &str) -> ApiResult<bool> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::api_key(&api_key_hash(key)))))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(storage_error)?;
+        Ok(out.attributes.is_some())
+    }
+
     /// Stores a new field configuration if nobody changed it since `read_version` was read.
     pub async fn save_fields(&self, env: Uuid, specs: &[FieldSpec], read_version: u64) -> Result<u64, TxError> {
         let mut tx = Tx::default();
