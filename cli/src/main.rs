@@ -16,8 +16,8 @@ create-api-key ENVIRONMENT_ID | revoke-api-key KEY | verify-sender";
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let ctx = match AppContext::from_env().await {
-        Ok(ctx) => ctx,
+    let ctx = match userfields::settings::Settings::for_admin() {
+        Ok(settings) => AppContext::with_settings(settings).await,
         Err(e) => {
             eprintln!("userfields: {e}");
             return ExitCode::FAILURE;

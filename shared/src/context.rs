@@ -53,7 +53,11 @@ pub struct Loaded {
 
 impl AppContext {
     pub async fn from_env() -> Result<Self, String> {
-        let settings = Settings::from_env()?;
+        Ok(Self::with_settings(Settings::from_env()?).await)
+    }
+
+    /// A context with the given settings and the SDK configured from the environment.
+    pub async fn with_settings(settings: Settings) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         // A plain-HTTP local emulator needs no trust store either; only an HTTPS endpoint of
         // the operator's own keeps the platform's certificates.
@@ -70,7 +74,7 @@ impl AppContext {
             )
             .load()
             .await;
-        Ok(Self::new(&sdk, settings))
+        Self::new(&sdk, settings)
     }
 
     pub fn new(sdk: &SdkConfig, settings: Settings) -> Self {

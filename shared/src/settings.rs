@@ -14,11 +14,22 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// What the functions run with: the OTP key is required.
     pub fn from_env() -> Result<Self, String> {
+        Self::load(true)
+    }
+
+    /// What the admin CLI runs with: it hashes no codes, so it needs no OTP key.
+    pub fn for_admin() -> Result<Self, String> {
+        Self::load(false)
+    }
+
+    fn load(needs_otp_key: bool) -> Result<Self, String> {
         let endpoint_url = env::var("AWS_ENDPOINT_URL").ok().filter(|v| !v.is_empty());
         let otp_key = match env::var("OTP_HMAC_KEY") {
             Ok(key) if key.len() >= 32 => key.into_bytes(),
             Ok(_) => return Err("OTP_HMAC_KEY must be at least 32 characters".into()),
+            Err(_) if !needs_otp_key => Vec::new(),
             Err(_) if endpoint_url.is_some() => {
                 tracing::warn!("OTP_HMAC_KEY unset: using the local development key");
                 DEV_OTP_KEY.to_vec()
