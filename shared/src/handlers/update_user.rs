@@ -91,8 +91,7 @@ async fn update(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
                 None
             }
             (Patch::Keep, Patch::Clear) => {
-                after.verified_credentials.retain(|c| c.format != "email");
-                after.profile.email_verified_at = None;
+                after.unverify_email();
                 None
             }
             (Patch::Keep, Patch::Keep) => None,
@@ -123,8 +122,6 @@ async fn update(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
         match ctx.store.save_user(Some(before), &after, &loaded.fields, tx).await {
             Ok(version) => {
                 tracing::info!(user_id = %user_id, version, pending_email = pending.is_some(), "user updated");
-                let mut after = after;
-                after.version = version;
                 let body = UpdateResponse {
                     user: UserView::new(&after, &loaded.fields, false),
                     is_email_verification_required: pending.is_some(),

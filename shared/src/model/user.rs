@@ -124,9 +124,14 @@ impl User {
         self.profile.email_verified_at = Some(at);
     }
 
-    pub fn clear_email(&mut self) {
+    /// Keeps the address but no longer as verified: no `emailVerifiedAt`, no email credential.
+    pub fn unverify_email(&mut self) {
         self.verified_credentials.retain(|c| c.format != "email");
-        self.profile.email = None;
         self.profile.email_verified_at = None;
+    }
+
+    pub fn clear_email(&mut self) {
+        self.unverify_email();
+        self.profile.email = None;
     }
 }

@@ -94,14 +94,8 @@ impl Store {
         env_item.insert("createdAt".into(), s(now.clone()));
         tx.put(&self.table, env_item, Some("attribute_not_exists(pk)"), Values::new(), Guard::Other);
         tx.put(&self.table, fields_item(env, &FieldSettings::default_specs(), 1), None, Values::new(), Guard::Other);
-        let mut key_record = key_item(&keys::api_key(&api_key_hash(&key)));
-        key_record.insert("environmentId".into(), s(env.to_string()));
-        key_record.insert("createdAt".into(), s(now));
-        tx.put(&self.table, key_record, Some("attribute_not_exists(pk)"), Values::new(), Guard::Other);
-        self.transact(tx).await.map_err(|e| match e {
-            TxError::Api(e) => e,
-            other => ApiError::conflict("conflict", format!("Environment creation raced: {other:?}")),
-        })?;
+        self.put_api_key(&mut tx, env, &key, now);
+        self.transact(tx).await.map_err(bootstrap_error)?;
         Ok((env, key))
     }
 
@@ -111,16 +105,18 @@ impl Store {
             return Err(ApiError::not_found("Environment").field("environmentId"));
         }
         let key = new_api_key();
-        let mut record = key_item(&keys::api_key(&api_key_hash(&key)));
-        record.insert("environmentId".into(), s(env.to_string()));
-        record.insert("createdAt".into(), s(Timestamp::now().to_rfc3339()));
         let mut tx = Tx::default();
-        tx.put(&self.table, record, Some("attribute_not_exists(pk)"), Values::new(), Guard::Other);
-        self.transact(tx).await.map_err(|e| match e {
-            TxError::Api(e) => e,
-            other => ApiError::conflict("conflict", format!("Key creation raced: {other:?}")),
-        })?;
+        self.put_api_key(&mut tx, env, &key, Timestamp::now().to_rfc3339());
+        self.transact(tx).await.map_err(bootstrap_error)?;
         Ok(key)
+    }
+
+    /// Adds the record of `key` (by hash only) for `env` to `tx`.
+    fn put_api_key(&self, tx: &mut Tx, env: Uuid, key: &str, created_at: String) {
+        let mut record = key_item(&keys::api_key(&api_key_hash(key)));
+        record.insert("environmentId".into(), s(env.to_string()));
+        record.insert("createdAt".into(), s(created_at));
+        tx.put(&self.table, record, Some("attribute_not_exists(pk)"), Values::new(), Guard::Other);
     }
 
     /// Deletes a key; `false` if it was unknown. Warm containers may still honour it for up to
@@ -186,21 +182,19 @@ impl Store {
         for chunk in holders.chunks(100) {
             let mut tx = Tx::default();
             for (user, value) in chunk {
-                let mut item = key_item(&keys::claim(env, field, value));
-                item.insert("userId".into(), s(user.to_string()));
-                item.insert("field".into(), s(field));
-                let values = HashMap::from([(":uid".to_string(), s(user.to_string()))]);
-                tx.put(
-                    &self.table,
-                    item,
-                    Some("attribute_not_exists(pk) OR userId = :uid"),
-                    values,
-                    Guard::Claim(field.to_string()),
-                );
+                self.put_claim(&mut tx, env, field, value, *user);
             }
             self.transact(tx).await?;
         }
         Ok(())
+    }
+}
+
+/// A bootstrap write only fails its conditions if a random id or key collides.
+fn bootstrap_error(err: TxError) -> ApiError {
+    match err {
+        TxError::Api(e) => e,
+        other => ApiError::conflict("conflict", format!("Bootstrap write raced: {other:?}")),
     }
 }
 

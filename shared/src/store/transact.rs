@@ -39,14 +39,6 @@ pub struct Tx {
 }
 
 impl Tx {
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
     pub fn put(&mut self, table: &str, item: Item, condition: Option<&str>, values: Values, guard: Guard) {
         let put = Put::builder()
             .table_name(table)

@@ -130,13 +130,19 @@ impl Store {
         }
         for (field, value) in &new {
             if old.get(field) != Some(value) {
-                let mut item = key_item(&keys::claim(env, field, value));
-                item.insert("userId".into(), s(after.id.to_string()));
-                item.insert("field".into(), s(field.clone()));
-                tx.put(&self.table, item, Some(FREE_OR_MINE), owner_values(after.id), Guard::Claim(field.clone()));
+                self.put_claim(&mut tx, env, field, value, after.id);
             }
         }
         self.transact(tx).await.map(|()| version)
+    }
+
+    /// Claims `value` of `field` for `user` in `tx`; fails as [`Guard::Claim`] if another user
+    /// holds it.
+    pub(super) fn put_claim(&self, tx: &mut Tx, env: Uuid, field: &str, value: &str, user: Uuid) {
+        let mut item = key_item(&keys::claim(env, field, value));
+        item.insert("userId".into(), s(user.to_string()));
+        item.insert("field".into(), s(field));
+        tx.put(&self.table, item, Some(FREE_OR_MINE), owner_values(user), Guard::Claim(field.to_string()));
     }
 
     /// Adds a pending verification to `tx`, refusing (as [`Guard::Verification`]) when a code for
