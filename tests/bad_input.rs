@@ -143,3 +143,43 @@ async fn invalid_uuids_in_paths_are_400() {
     let got = call!(update_user::handle, &ctx, event("update-user-invalid-uuid.json", &env, None)).await;
     assert_error(&got, 400, "invalid_uuid", Some("userId"));
 }
+
+/// Bodies that serde would read positionally (a struct from an array): every one is 400, and
+/// none creates a user or touches the field configuration.
+#[tokio::test]
+async fn arrays_are_never_read_as_objects() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let (_, user) = create_user(&ctx, &env, json!({"alias": "kept"})).await;
+    let user = user_id_of(&user);
+    let before = call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &env, None)).await;
+
+    let got = call!(create_user::handle, &ctx, event("create-user-array-body.json", &env, None)).await;
+    assert_error(&got, 400, "bad_request", None);
+    let got = call!(user_field_settings::handle, &ctx, event("put-user-field-settings-array-body.json", &env, None)).await;
+    assert_error(&got, 400, "bad_request", None);
+
+    let positional = [
+        "[]".to_string(),
+        "[[]]".to_string(),
+        r#"[null,"a@b.co",null,null,"Ada"]"#.to_string(),
+        format!(r#"["{}","123456"]"#, Uuid::new_v4()),
+        r#"{"fields": [["x", false, true, null, false, "custom"]]}"#.to_string(),
+        r#"{"fields": [{"name": "x", "type": "custom", "validationRules": [null, "^a$"]}]}"#.to_string(),
+        r#"{"fields": [{"name": "p", "type": "custom", "validationType": "select", "validationRules": {"validOptions": [["A"]]}}]}"#.to_string(),
+    ];
+    for fixture in ROUTES.iter().filter(|f| has_body(f)) {
+        for body in &positional {
+            let mut raw: Value = serde_json::from_str(&event_text(fixture, &env, Some(user))).unwrap();
+            raw["body"] = Value::String(body.clone());
+            let got = dispatch(&ctx, fixture, request(&raw.to_string())).await;
+            assert_error(&got, 400, "bad_request", None);
+        }
+    }
+    let after = call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &env, None)).await;
+    assert_eq!(after, before, "the field configuration must be untouched");
+    let (_, read) = get_user(&ctx, &env, user).await;
+    assert_eq!(read["user"]["alias"], "kept");
+    assert!(read["user"].get("email").is_none(), "{}", read["user"]);
+}
+

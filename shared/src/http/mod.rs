@@ -1,5 +1,7 @@
 //! Request parsing and response building shared by every handler.
 
+mod objects_only;
+
 use crate::error::{ApiError, ApiResult};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -88,13 +90,15 @@ fn body_bytes(req: &Request) -> ApiResult<&[u8]> {
 }
 
 /// Parses the JSON body into `T`; a syntax, type or unknown-field error is a 400 naming the field.
+/// Every body is a JSON object, and so is every struct inside it (never an array by position).
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> ApiResult<T> {
     let bytes = body_bytes(req)?;
-    if bytes.is_empty() {
+    let first = bytes.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first != Some(&b'{') {
         return Err(ApiError::bad_request("bad_request", "The request body must be a JSON object."));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(objects_only::ObjectsOnly(&mut *de)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
