@@ -183,3 +183,40 @@ async fn arrays_are_never_read_as_objects() {
     assert!(read["user"].get("email").is_none(), "{}", read["user"]);
 }
 
+/// Metadata DynamoDB cannot store is the client's 400 naming the path, on create and update;
+/// nothing is written, and the user stays readable.
+#[tokio::test]
+async fn unstorable_metadata_is_400_naming_the_path() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let got = call!(create_user::handle, &ctx, event("create-user-unstorable-number.json", &env, None)).await;
+    assert_error(&got, 400, "invalid_metadata", Some("metadata.big"));
+
+    let deep = (0..40).fold(json!(1), |inner, _| json!({ "k": inner }));
+    let cases = [
+        (json!({"metadata": {"big": 1e300}}), "metadata.big".to_string()),
+        (json!({"metadata": {"neg": -1e126}}), "metadata.neg".to_string()),
+        (json!({"metadata": {"tiny": 1e-131}}), "metadata.tiny".to_string()),
+        (json!({"metadata": {"": 1}}), "metadata.".to_string()),
+        (json!({"metadata": {"list": [1, {"": true}]}}), "metadata.list[1].".to_string()),
+        (json!({"metadata": {"s": "a\u{0}b"}}), "metadata.s".to_string()),
+        (json!({"metadata": deep}), format!("metadata{}", ".k".repeat(31))),
+    ];
+    let (_, user) = create_user(&ctx, &env, json!({"alias": "kept"})).await;
+    let user = user_id_of(&user);
+    for (body, path) in &cases {
+        let got = create_user(&ctx, &env, body.clone()).await;
+        assert_error(&got, 400, "invalid_metadata", Some(path));
+        let got = update_user(&ctx, &env, user, body.clone()).await;
+        assert_error(&got, 400, "invalid_metadata", Some(path));
+    }
+    // The storable neighbours of those values are kept exactly.
+    let fine = json!({"big": 9.9e125, "tiny": 1.5e-130, "zero": 0, "max": u64::MAX, "empty": "", "deep": (0..29).fold(json!(1), |i, _| json!({"k": i}))});
+    let (status, body) = update_user(&ctx, &env, user, json!({"metadata": fine})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, read) = get_user(&ctx, &env, user).await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["user"]["metadata"], fine);
+    assert_eq!(read["user"]["alias"], "kept");
+}
+

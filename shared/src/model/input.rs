@@ -2,6 +2,7 @@
 //! [`UserInput::into_patch`] then parses every value into its validated type, naming the field
 //! in any error.
 
+use super::metadata::check_metadata;
 use super::user::Profile;
 use super::values::{
     CountryCode, Email, Invalid, MfaBackupCodeAcknowledgement, Text, Timestamp, Username, Wallet, WalletKind,
@@ -10,9 +11,6 @@ use crate::error::{ApiError, ApiResult};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use uuid::Uuid;
-
-/// Largest serialized `metadata` accepted.
-pub const MAX_METADATA_BYTES: usize = 2048;
 
 /// Absent stays `None`, `null` becomes `Some(None)`, a value `Some(Some(v))`.
 fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
@@ -72,7 +70,8 @@ impl<T> Patch<T> {
             None => Patch::Keep,
             Some(None) => Patch::Clear,
             Some(Some(v)) => Patch::Set(f(v).map_err(|e| {
-                ApiError::bad_request(e.code, format!("{name} {}.", e.message)).field(name)
+                let field = format!("{name}{}", e.at.as_deref().unwrap_or(""));
+                ApiError::bad_request(e.code, format!("{field} {}.", e.message)).field(field)
             })?),
         })
     }
@@ -191,17 +190,6 @@ impl UserInput {
         );
         Ok(p)
     }
-}
-
-fn check_metadata(map: Map<String, Value>) -> Result<Map<String, Value>, Invalid> {
-    let size = serde_json::to_vec(&map).map(|v| v.len()).unwrap_or(usize::MAX);
-    if size > MAX_METADATA_BYTES {
-        return Err(Invalid::new(
-            "metadata_size_exceeded",
-            format!("must be at most {MAX_METADATA_BYTES} bytes when serialized"),
-        ));
-    }
-    Ok(map)
 }
 
 #[cfg(test)]

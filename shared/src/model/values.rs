@@ -12,11 +12,18 @@ use time::OffsetDateTime;
 pub struct Invalid {
     pub code: &'static str,
     pub message: String,
+    /// Where inside the value, for nested values: `.a.b[2]`.
+    pub at: Option<String>,
 }
 
 impl Invalid {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), at: None }
+    }
+
+    pub fn at(mut self, path: &str) -> Self {
+        self.at = Some(path.to_string());
+        self
     }
 }
 
@@ -343,4 +350,5 @@ mod tests {
         assert_eq!(t.to_rfc3339(), "2024-01-02T01:04:05Z");
         assert!(Timestamp::parse("yesterday").is_err());
     }
+
 }
