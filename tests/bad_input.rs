@@ -220,3 +220,25 @@ async fn unstorable_metadata_is_400_naming_the_path() {
     assert_eq!(read["user"]["alias"], "kept");
 }
 
+/// Timestamps whose UTC form leaves years 0000..9999 used to panic (and abort the process).
+#[tokio::test]
+async fn extreme_timestamps_are_400_not_a_crash() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let got = call!(create_user::handle, &ctx, event("create-user-extreme-timestamp.json", &env, None)).await;
+    assert_error(&got, 400, "invalid_timestamp", Some("emailVerifiedAt"));
+    let (_, user) = create_user(&ctx, &env, json!({"email": "t@example.com"})).await;
+    let user = user_id_of(&user);
+    for at in ["9999-12-31T23:59:59-01:00", "0000-01-01T00:00:00+01:00", "+10000-01-01T00:00:00Z", "2024-02-30T00:00:00Z"] {
+        let got = create_user(&ctx, &env, json!({"email": "x@example.com", "emailVerifiedAt": at})).await;
+        assert_error(&got, 400, "invalid_timestamp", Some("emailVerifiedAt"));
+        let got = update_user(&ctx, &env, user, json!({"emailVerifiedAt": at})).await;
+        assert_error(&got, 400, "invalid_timestamp", Some("emailVerifiedAt"));
+    }
+    // The edges that can be written back are accepted and read back unchanged.
+    let (status, body) = create_user(&ctx, &env, json!({"email": "e@example.com", "emailVerifiedAt": "9999-12-31T23:59:59+01:00"})).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["user"]["emailVerifiedAt"], "9999-12-31T22:59:59Z");
+    let (status, read) = get_user(&ctx, &env, user_id_of(&body)).await;
+    assert_eq!((status, &read["user"]["emailVerifiedAt"]), (200, &json!("9999-12-31T22:59:59Z")));
+}

@@ -170,7 +170,7 @@ async fn send_code(
             return Err(taken("email"));
         }
     }
-    let now_ms = (now.0.unix_timestamp_nanos() / 1_000_000) as i64;
+    let now_ms = now.unix_millis();
     if let Some(v) = current {
         let same_email = v.email.normalized() == email.normalized();
         if same_email && !v.is_expired(now) && now_ms - v.sent_at_ms < RESEND_COOLDOWN_SECONDS * 1000 {

@@ -5,7 +5,8 @@ use super::country::ISO_3166_ALPHA2;
 use regex::Regex;
 use std::sync::LazyLock;
 use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use time::macros::datetime;
+use time::{OffsetDateTime, UtcOffset};
 
 /// Why a value was refused: a stable error code and a sentence for the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,9 +241,13 @@ impl Wallet {
     }
 }
 
-/// An instant, accepted as RFC 3339 and always written back as RFC 3339 UTC.
+/// An instant, accepted as RFC 3339 and always written back as RFC 3339 UTC. Only instants
+/// whose UTC form RFC 3339 can write (years 0000 to 9999) can be built, so formatting never fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Timestamp(pub OffsetDateTime);
+pub struct Timestamp(OffsetDateTime);
+
+const FIRST: OffsetDateTime = datetime!(0000-01-01 00:00:00 UTC);
+const LAST: OffsetDateTime = datetime!(9999-12-31 23:59:59.999_999_999 UTC);
 
 impl Timestamp {
     pub fn now() -> Self {
@@ -250,21 +255,34 @@ impl Timestamp {
     }
 
     pub fn parse(value: &str) -> Result<Self, Invalid> {
-        OffsetDateTime::parse(value, &Rfc3339)
-            .map(|t| Self(t.to_offset(time::UtcOffset::UTC)))
-            .map_err(|_| Invalid::new("invalid_timestamp", "must be an RFC 3339 timestamp"))
+        let bad = || Invalid::new("invalid_timestamp", "must be an RFC 3339 timestamp from year 0000 to 9999 in UTC");
+        let parsed = OffsetDateTime::parse(value, &Rfc3339).map_err(|_| bad())?;
+        // `to_offset` panics when the UTC instant leaves the supported range; this does not.
+        let utc = parsed.checked_to_offset(UtcOffset::UTC).ok_or_else(bad)?;
+        if !(FIRST..=LAST).contains(&utc) {
+            return Err(bad());
+        }
+        Ok(Self(utc))
     }
 
+    /// Saturates at the last representable instant instead of overflowing.
     pub fn plus_seconds(self, seconds: i64) -> Self {
-        Self(self.0 + time::Duration::seconds(seconds))
+        let later = self.0.checked_add(time::Duration::seconds(seconds)).unwrap_or(LAST);
+        Self(later.clamp(FIRST, LAST))
     }
 
     pub fn unix(self) -> i64 {
         self.0.unix_timestamp()
     }
 
+    pub fn unix_millis(self) -> i64 {
+        // Years 0000..=9999 are about ±2.5e14 ms: always within i64.
+        (self.0.unix_timestamp_nanos() / 1_000_000) as i64
+    }
+
     pub fn to_rfc3339(self) -> String {
-        self.0.format(&Rfc3339).expect("UTC instants always format")
+        // In range by construction; a blank rather than a panic should that ever change.
+        self.0.format(&Rfc3339).unwrap_or_default()
     }
 }
 
@@ -351,4 +369,16 @@ mod tests {
         assert!(Timestamp::parse("yesterday").is_err());
     }
 
+    #[test]
+    fn extreme_timestamps_are_refused_not_panicked_on() {
+        for bad in ["9999-12-31T23:59:59-01:00", "0000-01-01T00:00:00+01:00", "0000-01-01T00:00:00+23:59"] {
+            assert_eq!(Timestamp::parse(bad).unwrap_err().code, "invalid_timestamp", "{bad}");
+        }
+        for ok in ["9999-12-31T23:59:59Z", "9999-12-31T23:59:59+01:00", "0000-01-01T00:00:00Z", "0000-01-01T00:00:00-01:00"] {
+            let t = Timestamp::parse(ok).unwrap();
+            assert_eq!(Timestamp::parse(&t.to_rfc3339()).unwrap(), t, "{ok}");
+        }
+        let last = Timestamp::parse("9999-12-31T23:59:59Z").unwrap();
+        assert!(last.plus_seconds(i64::MAX).to_rfc3339().starts_with("9999-12-31T23:59:59"));
+    }
 }
