@@ -90,10 +90,10 @@ async fn unknown_and_expired_verifications_are_invalid() {
 
     // Age the stored verification past its 10 minutes (TTL removal is lazy; expiry is checked on read).
     let (pk, sk) = keys::email_verification(env.id, id);
-    ctx.store
-        .client
+    raw_dynamodb()
+        .await
         .update_item()
-        .table_name(&ctx.store.table)
+        .table_name(ctx.store.table_name())
         .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
         .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(sk.into()))
         .update_expression("SET expiresAt = :e, #ttl = :t")

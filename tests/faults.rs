@@ -13,7 +13,7 @@ async fn an_unreachable_store_is_503_on_every_route() {
     let ctx = context().await;
     let env = environment(&ctx).await;
     // Port 9 on loopback: nothing listens, connections are refused at once.
-    let down = context_unprepared("http://127.0.0.1:9", EMAIL_FROM, &ctx.store.table).await;
+    let down = context_unprepared("http://127.0.0.1:9", EMAIL_FROM, ctx.store.table_name()).await;
     let user = Some(Uuid::new_v4());
     let verify = json!({"verificationUUID": Uuid::new_v4(), "verificationToken": "123456"});
     let cases: Vec<(u16, Value)> = vec![
@@ -39,7 +39,7 @@ async fn a_throttled_write_is_503_and_leaves_nothing_behind() {
     let ctx = context().await;
     let env = environment(&ctx).await;
     let proxy = fault_proxy::start(upstream(), &["TransactWriteItems"]).await;
-    let flaky = context_unprepared(&proxy.endpoint, EMAIL_FROM, &ctx.store.table).await;
+    let flaky = context_unprepared(&proxy.endpoint, EMAIL_FROM, ctx.store.table_name()).await;
     let id = Uuid::new_v4();
     let body = json!({"id": id, "email": "throttled@example.com", "username": "throttled"});
     let got = call!(create_user::handle, &flaky, event_with_body("create-user.json", &env, None, &body)).await;
@@ -67,7 +67,7 @@ async fn throttled_reads_are_503() {
     let (_, body) = create_user(&ctx, &env, json!({})).await;
     let id = user_id_of(&body);
     let proxy = fault_proxy::start(upstream(), &["BatchGetItem"]).await;
-    let flaky = context_unprepared(&proxy.endpoint, EMAIL_FROM, &ctx.store.table).await;
+    let flaky = context_unprepared(&proxy.endpoint, EMAIL_FROM, ctx.store.table_name()).await;
     let got = call!(get_user::handle, &flaky, event("get-user.json", &env, Some(id))).await;
     assert_error(&got, 503, "storage_unavailable", None);
 }

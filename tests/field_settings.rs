@@ -119,7 +119,7 @@ async fn making_a_field_required_flags_existing_users_on_their_next_read() {
         {"name": "policiesConsent", "type": "standard", "required": true, "position": 5}
     ]);
     // Saved through a different container (its own caches): reads must still see it.
-    let other_container = context_unprepared(&endpoint(), EMAIL_FROM, &ctx.store.table).await;
+    let other_container = context_unprepared(&endpoint(), EMAIL_FROM, ctx.store.table_name()).await;
     let (status, body) = put_settings(&other_container, &env, fields).await;
     assert_eq!(status, 200, "{body}");
 

@@ -5,8 +5,10 @@ use lambda_http::{Body, Request};
 use proptest::prelude::*;
 use serde_json::Value;
 use userfields::http::json_body;
-use userfields::model::fields::{compile_operator_regex, FieldSettings, FieldSpec};
-use userfields::model::input::UserInput;
+use userfields::model::field_rules::FieldSettings;
+use userfields::model::field_spec::FieldSpec;
+use userfields::model::operator_regex::{compile, REGEX_SIZE_LIMIT};
+use userfields::model::profile_fields::UserInput;
 use userfields::model::values::{CountryCode, Email, Text, Username};
 
 fn request(body: Vec<u8>) -> Request {
@@ -80,7 +82,7 @@ proptest! {
 
     #[test]
     fn operator_patterns_compile_or_are_refused(pattern in ".{0,60}") {
-        if let Err(e) = compile_operator_regex(&pattern) {
+        if let Err(e) = compile(&pattern, REGEX_SIZE_LIMIT) {
             prop_assert_eq!(e.code, "invalid_regex");
         }
     }

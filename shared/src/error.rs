@@ -1,6 +1,10 @@
 //! The one error type every handler maps to an HTTP response. A client mistake is never an `Err`
-//! out of the Lambda (API Gateway would answer 502): it becomes a typed JSON body here.
+//! out of the Lambda (API Gateway would answer 502): it becomes a typed JSON body here. Store
+//! errors become responses in one place, [`From<StoreError>`].
 
+use crate::model::profile_fields::premade;
+use crate::otp::RESEND_COOLDOWN_SECONDS;
+use crate::store::{Retryable, StoreError};
 use lambda_http::http::StatusCode;
 use serde_json::{json, Map, Value};
 
@@ -11,11 +15,13 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub payload: Map<String, Value>,
+    /// Failed only on timing (a concurrent write): the operation may run again after re-reading.
+    retryable: bool,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), payload: Map::new() }
+        Self { status, code, message: message.into(), payload: Map::new(), retryable: false }
     }
 
     /// Names the offending request field in `payload.field`, as the contract asks of every 4xx.
@@ -68,3 +74,62 @@ impl ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl Retryable for ApiError {
+    fn is_retryable(&self) -> bool {
+        self.retryable
+    }
+}
+
+/// The 422 for a unique value another user holds: the pre-made field's own code, or the
+/// custom-field one.
+pub fn taken(field: &str) -> ApiError {
+    let code = premade(field).and_then(|f| f.taken_code).unwrap_or("custom_field_data_not_unique");
+    ApiError::unprocessable(code, format!("Another user already has this value of {field}.")).field(field)
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable => {
+                ApiError::unavailable("storage_unavailable", "The data store is unavailable right now; try again.")
+            }
+            StoreError::Refused => {
+                ApiError::bad_request("unstorable_value", "The request holds a value the data store cannot keep.")
+            }
+            StoreError::Failed => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "The request could not be completed.")
+            }
+            StoreError::Unreadable(what) => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", format!("A stored {what} is unreadable."))
+            }
+            StoreError::Conflict | StoreError::UserChanged | StoreError::FieldsChanged => ApiError {
+                retryable: true,
+                ..ApiError::conflict("concurrent_update", "The data changed during the request; read it again and retry.")
+            },
+            StoreError::UserExists => {
+                ApiError::unprocessable("user_already_exists", "A user with this id already exists.").field("id")
+            }
+            StoreError::Taken(field) => taken(&field),
+            StoreError::ClaimsOutOfSync(field) => ApiError::conflict(
+                "claims_out_of_sync",
+                format!(
+                    "A value of {field} this user holds is recorded for another user; \
+                     an operator can repair it with `userfields reconcile-claims`."
+                ),
+            )
+            .field(field),
+            StoreError::VerificationGone => {
+                ApiError::unprocessable("invalid_verification", "This verification does not exist or has expired.")
+                    .field("verificationUUID")
+            }
+            StoreError::TooSoon => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!("A code was sent to this email less than {RESEND_COOLDOWN_SECONDS} seconds ago."),
+            )
+            .field("email"),
+            StoreError::NoEnvironment => ApiError::not_found("Environment").field("environmentId"),
+        }
+    }
+}

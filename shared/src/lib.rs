@@ -1,6 +1,11 @@
 //! userfields: capture user profile information in your own AWS account. This crate holds the
-//! model, validation, DynamoDB store and the handlers; each Lambda binary is a thin `main`.
+//! domain (`model`), DynamoDB access (`store`), the HTTP edge (`http`, `error`, `handlers`) and
+//! what ties them together per container (`context`, `prefetch`); each Lambda binary is a thin
+//! `main`. docs/architecture.md walks a request through these layers.
 
+pub mod admin;
+pub mod auth;
+pub mod aws;
 pub mod cache;
 pub mod context;
 pub mod email;
@@ -10,6 +15,7 @@ pub mod http;
 pub mod logging;
 pub mod model;
 pub mod otp;
+pub mod prefetch;
 pub mod runtime;
 pub mod settings;
 pub mod store;

@@ -1,21 +1,26 @@
 //! POST /environments/{environmentId}/users
 
-use super::user_rules::{check_configured_values, save_error};
+use super::user_rules::check_configured_values;
 use super::view::{UserEnvelope, UserView};
-use crate::context::{AppContext, Want};
+use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, respond};
-use crate::model::input::{Patch, UserInput};
-use crate::model::user::{Profile, User};
+use crate::model::patch::Patch;
+use crate::model::profile_fields::{Profile, ProfilePatch, UserInput};
+use crate::model::user::User;
 use crate::model::values::Timestamp;
-use crate::store::transact::{Tx, TxError};
+use crate::prefetch::Reads;
+use crate::model::field_rules::FieldSettings;
+use crate::prefetch::Prefetched;
+use crate::store::Backoff;
+use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use uuid::Uuid;
 
-/// Tries of a create that DynamoDB cancelled only because a concurrent transaction touched the
-/// same claim; a real conflict is answered at once.
-const CONFLICT_TRIES: usize = 3;
+/// Tries of a create cancelled only by timing: a concurrent transaction on the same claim, or a
+/// configuration saved meanwhile (then the values are judged again under the new one).
+const TRIES: usize = 3;
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(create(ctx, &req).await)
@@ -23,28 +28,41 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
 
 async fn create(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
-    let loaded = ctx.load(req, env, Want::default()).await?;
+    let first = ctx.authorize(req, env, Reads::default()).await?;
     let input: UserInput = json_body(req)?;
     let id = input.id.unwrap_or_else(Uuid::new_v4);
-    let user = new_user(id, env, input)?;
-    check_configured_values(&loaded.fields, None, &user)?;
+    let user = new_user(id, env, input.into_patch()?)?;
 
-    for _ in 0..CONFLICT_TRIES {
-        match ctx.store.save_user(None, &user, &loaded.fields, Tx::default()).await {
-            Ok(version) => {
-                tracing::info!(user_id = %user.id, version, "user created");
-                let view = UserView::new(&user, &loaded.fields, true);
-                return Ok(json_response(StatusCode::CREATED, &UserEnvelope { user: view }));
-            }
-            Err(TxError::Conflict) => continue,
-            Err(e) => return Err(save_error(e)),
+    let mut read = Some(first);
+    let mut backoff = Backoff::new(TRIES);
+    let (saved, fields) = loop {
+        match try_create(ctx, req, env, &user, read.take()).await {
+            Err(e) if backoff.retry(&e).await => continue,
+            outcome => break outcome?,
         }
-    }
-    Err(save_error(TxError::Conflict))
+    };
+    tracing::info!(user_id = %saved.id, version = saved.version, "user created");
+    Ok(json_response(StatusCode::CREATED, &UserEnvelope { user: UserView::new(&saved, &fields, true) }))
 }
 
-fn new_user(id: Uuid, env: Uuid, input: UserInput) -> ApiResult<User> {
-    let patch = input.into_patch()?;
+/// One attempt: judged against the configuration read first, or re-read fresh on a retry.
+async fn try_create(
+    ctx: &AppContext,
+    req: &Request,
+    env: Uuid,
+    user: &User,
+    read: Option<Prefetched>,
+) -> ApiResult<(User, Arc<FieldSettings>)> {
+    let current = match read {
+        Some(r) => r,
+        None => ctx.authorize(req, env, Reads { fresh_fields: true, ..Reads::default() }).await?,
+    };
+    check_configured_values(&current.fields, None, user)?;
+    let saved = ctx.store.create_user(user, &current.fields, current.fields_version).await?;
+    Ok((saved, current.fields))
+}
+
+fn new_user(id: Uuid, env: Uuid, mut patch: ProfilePatch) -> ApiResult<User> {
     let now = Timestamp::now();
     let mut user = User {
         id,
@@ -54,10 +72,13 @@ fn new_user(id: Uuid, env: Uuid, input: UserInput) -> ApiResult<User> {
         created_at: now,
         updated_at: now,
         version: 0,
+        held_claims: None,
     };
-    match (&patch.email, &patch.email_verified_at) {
-        (Patch::Set(email), Patch::Set(at)) => user.set_verified_email(email.clone(), *at),
-        (Patch::Set(email), _) => user.profile.email = Some(email.clone()),
+    let email = std::mem::take(&mut patch.email);
+    let verified_at = std::mem::take(&mut patch.email_verified_at);
+    match (email, verified_at) {
+        (Patch::Set(email), Patch::Set(at)) => user.set_verified_email(email, at),
+        (Patch::Set(email), _) => user.profile.email = Some(email),
         (_, Patch::Set(_)) => {
             return Err(ApiError::bad_request("bad_request", "emailVerifiedAt needs an email.").field("emailVerifiedAt"))
         }

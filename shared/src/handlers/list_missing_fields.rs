@@ -1,6 +1,6 @@
 //! GET /environments/{environmentId}/users/{userId}/missingFields
 
-use super::view::{missing_fields, read_user};
+use super::view::read_user;
 use crate::context::AppContext;
 use crate::error::ApiResult;
 use crate::http::{json_response, respond};
@@ -14,5 +14,5 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
 
 async fn list(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let (user, fields) = read_user(ctx, req).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "missingFields": missing_fields(&user, &fields) })))
+    Ok(json_response(StatusCode::OK, &json!({ "missingFields": fields.missing(&user.profile) })))
 }

@@ -5,23 +5,27 @@
 //! written, so an SES failure leaves the user and any earlier pending change untouched (503);
 //! a code whose write then fails was never stored and cannot verify anything.
 
-use super::user_rules::{check_configured_values, check_required_kept, save_error, taken};
+use super::user_rules::{check_configured_values, check_required_kept};
 use super::view::UserView;
-use crate::context::{AppContext, Want};
-use crate::error::{ApiError, ApiResult};
+use crate::context::AppContext;
+use crate::error::{taken, ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, respond, user_id};
-use crate::model::input::{Patch, UserInput};
+use crate::model::patch::Patch;
+use crate::model::profile_fields::{ProfilePatch, UserInput};
 use crate::model::user::User;
 use crate::model::values::{Email, Timestamp};
 use crate::otp::{self, CODE_TTL_SECONDS, RESEND_COOLDOWN_SECONDS};
-use crate::store::transact::{Guard, Tx, TxError};
-use crate::store::users::Verification;
+use crate::prefetch::{Prefetched, Reads};
+use crate::model::field_rules::FieldSettings;
+use crate::store::{Backoff, Side, StoreError, Verification};
+use std::sync::Arc;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use uuid::Uuid;
 
-/// Reads and writes retried when another request changed the user in between.
+/// Reads and writes retried when another request changed the user (or the configuration) in
+/// between.
 const TRIES: usize = 4;
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
@@ -46,112 +50,121 @@ struct UpdateResponse<'a> {
     email_verification: Option<EmailVerificationView>,
 }
 
-/// A code already sent during this request, reused if the write must be retried.
-struct SentCode {
-    verification: Verification,
+/// How the request changes the email.
+enum EmailChange {
+    /// Applied now (cleared, trusted, unchanged or untouched); `settled` withdraws any pending code.
+    Applied { settled: bool },
+    /// Waits for the code sent to this address.
+    Pending(Email),
 }
 
 async fn update(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
     let user_id = user_id(req)?;
-    let want = Want { user: Some(user_id), verification: true, ..Want::default() };
-    let mut loaded = ctx.load(req, env, want).await?;
+    let reads = Reads { user: Some(user_id), verification: true, ..Reads::default() };
+    let first = ctx.authorize(req, env, reads).await?;
     let input: UserInput = json_body(req)?;
     if input.id.is_some() {
         return Err(ApiError::bad_request("bad_request", "The id of a user cannot be changed.").field("id"));
     }
-    let mut sent: Option<SentCode> = None;
+    let patch = input.into_patch()?;
+    // A code sent by an earlier try of this request, reused rather than sent again.
+    let mut sent: Option<Verification> = None;
+    let mut read = Some(first);
 
-    for attempt in 0..TRIES {
-        if attempt > 0 {
-            loaded = ctx.load(req, env, want).await?;
+    let mut backoff = Backoff::new(TRIES);
+    let (saved, fields, pending) = loop {
+        match try_update(ctx, req, env, reads, &patch, &mut sent, read.take()).await {
+            Err(e) if backoff.retry(&e).await => continue,
+            outcome => break outcome?,
         }
-        let before = loaded.user.as_ref().ok_or_else(|| ApiError::not_found("User").field("userId"))?;
-        let now = Timestamp::now();
-        let mut after = before.clone();
-        after.updated_at = now;
-        let patch = input.clone().into_patch()?;
-        let patch_email_kept = patch.email.is_keep();
-        let pending = match (&patch.email, &patch.email_verified_at) {
-            (Patch::Clear, _) => {
-                after.clear_email();
-                None
-            }
-            (Patch::Set(email), Patch::Set(at)) => {
-                after.set_verified_email(email.clone(), *at);
-                None
-            }
-            (Patch::Set(email), _) if is_current(before, email) => None,
-            (Patch::Set(email), _) => Some(email.clone()),
-            (Patch::Keep, Patch::Set(at)) => {
-                let email = before.profile.email.clone().ok_or_else(|| {
-                    ApiError::bad_request("bad_request", "emailVerifiedAt needs an email.").field("emailVerifiedAt")
-                })?;
-                after.set_verified_email(email, *at);
-                None
-            }
-            (Patch::Keep, Patch::Clear) => {
-                after.unverify_email();
-                None
-            }
-            (Patch::Keep, Patch::Keep) => None,
-        };
-        patch.apply_to(&mut after.profile);
-        check_configured_values(&loaded.fields, Some(before), &after)?;
-        check_required_kept(&loaded.fields, before, &after)?;
+    };
 
-        let mut tx = Tx::default();
-        // A request that settles the email (clears it, or sets a trusted or the current one)
-        // withdraws any pending change, so an old code cannot switch the email later.
-        let email_settled = !patch_email_kept && pending.is_none();
-        if email_settled && loaded.verification.is_some() {
-            ctx.store.drop_verification(&mut tx, env, user_id);
-        }
-        if let Some(email) = &pending {
-            let verification = match &sent {
-                Some(s) if &s.verification.email == email => s.verification.clone(),
-                _ => {
-                    let v = send_code(ctx, env, before, loaded.verification.as_ref(), email, now).await?;
-                    sent = Some(SentCode { verification: v.clone() });
-                    v
-                }
-            };
-            ctx.store.put_verification(&mut tx, env, user_id, &verification, RESEND_COOLDOWN_SECONDS * 1000);
-        }
+    tracing::info!(user_id = %user_id, version = saved.version, pending_email = pending, "user updated");
+    let body = UpdateResponse {
+        user: UserView::new(&saved, &fields, false),
+        is_email_verification_required: pending,
+        email_verification: sent.filter(|_| pending).map(|v| EmailVerificationView {
+            verification_uuid: v.verification_uuid,
+            email: v.email,
+            expires_at: v.expires_at,
+        }),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
 
-        match ctx.store.save_user(Some(before), &after, &loaded.fields, tx).await {
-            Ok(version) => {
-                tracing::info!(user_id = %user_id, version, pending_email = pending.is_some(), "user updated");
-                let body = UpdateResponse {
-                    user: UserView::new(&after, &loaded.fields, false),
-                    is_email_verification_required: pending.is_some(),
-                    email_verification: sent.filter(|_| pending.is_some()).map(|s| EmailVerificationView {
-                        verification_uuid: s.verification.verification_uuid,
-                        email: s.verification.email,
-                        expires_at: s.verification.expires_at,
-                    }),
-                };
-                return Ok(json_response(StatusCode::OK, &body));
+/// One attempt: read (again, on a retry), apply, judge, send a code if the email is to change
+/// (once per request, reused on retries), write.
+async fn try_update(
+    ctx: &AppContext,
+    req: &Request,
+    env: Uuid,
+    reads: Reads,
+    patch: &ProfilePatch,
+    sent: &mut Option<Verification>,
+    read: Option<Prefetched>,
+) -> ApiResult<(User, Arc<FieldSettings>, bool)> {
+    let current = match read {
+        Some(r) => r,
+        None => ctx.authorize(req, env, Reads { fresh_fields: true, ..reads }).await?,
+    };
+    let before = current.user.as_ref().ok_or_else(|| ApiError::not_found("User").field("userId"))?;
+    let now = Timestamp::now();
+    let mut after = before.clone();
+    after.updated_at = now;
+    let change = apply(patch.clone(), before, &mut after)?;
+    check_configured_values(&current.fields, Some(before), &after)?;
+    check_required_kept(&current.fields, before, &after)?;
+
+    let side = match &change {
+        EmailChange::Applied { settled: true } if current.verification.is_some() => Side::DropVerification,
+        EmailChange::Applied { .. } => Side::Nothing,
+        EmailChange::Pending(email) => {
+            if sent.as_ref().is_none_or(|v| &v.email != email) {
+                *sent = Some(send_code(ctx, env, before, current.verification.as_ref(), email, now).await?);
             }
-            Err(TxError::Failed(Guard::User) | TxError::Conflict) => continue,
-            Err(TxError::Failed(Guard::Verification)) => return Err(too_soon()),
-            Err(e) => return Err(save_error(e)),
+            let verification = sent.as_ref().expect("a code was just sent");
+            Side::PutVerification { verification, cooldown_ms: RESEND_COOLDOWN_SECONDS * 1000 }
         }
-    }
-    Err(save_error(TxError::Conflict))
+    };
+    let saved = ctx.store.update_user(before, &after, &current.fields, current.fields_version, side).await?;
+    Ok((saved, current.fields, matches!(change, EmailChange::Pending(_))))
+}
+
+/// Applies `patch` to `after`, deciding what happens to the email.
+fn apply(mut patch: ProfilePatch, before: &User, after: &mut User) -> ApiResult<EmailChange> {
+    let email = std::mem::take(&mut patch.email);
+    let verified_at = std::mem::take(&mut patch.email_verified_at);
+    let change = match (email, verified_at) {
+        (Patch::Clear, _) => {
+            after.clear_email();
+            EmailChange::Applied { settled: true }
+        }
+        (Patch::Set(email), Patch::Set(at)) => {
+            after.set_verified_email(email, at);
+            EmailChange::Applied { settled: true }
+        }
+        (Patch::Set(email), _) if is_current(before, &email) => EmailChange::Applied { settled: true },
+        (Patch::Set(email), _) => EmailChange::Pending(email),
+        (Patch::Keep, Patch::Set(at)) => {
+            let email = before.profile.email.clone().ok_or_else(|| {
+                ApiError::bad_request("bad_request", "emailVerifiedAt needs an email.").field("emailVerifiedAt")
+            })?;
+            after.set_verified_email(email, at);
+            EmailChange::Applied { settled: false }
+        }
+        (Patch::Keep, Patch::Clear) => {
+            after.unverify_email();
+            EmailChange::Applied { settled: false }
+        }
+        (Patch::Keep, Patch::Keep) => EmailChange::Applied { settled: false },
+    };
+    patch.apply_to(&mut after.profile);
+    Ok(change)
 }
 
 fn is_current(user: &User, email: &Email) -> bool {
     user.profile.email.as_ref().is_some_and(|e| e.normalized() == email.normalized())
-}
-
-fn too_soon() -> ApiError {
-    ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "too_many_requests",
-        format!("A code was sent to this email less than {RESEND_COOLDOWN_SECONDS} seconds ago."),
-    )
-    .field("email")
 }
 
 /// Checks the new email is free and the resend cooldown has passed, then emails a fresh code.
@@ -174,7 +187,7 @@ async fn send_code(
     if let Some(v) = current {
         let same_email = v.email.normalized() == email.normalized();
         if same_email && !v.is_expired(now) && now_ms - v.sent_at_ms < RESEND_COOLDOWN_SECONDS * 1000 {
-            return Err(too_soon());
+            return Err(StoreError::TooSoon.into());
         }
     }
     let code = otp::new_code();

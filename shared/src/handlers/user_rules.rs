@@ -1,16 +1,13 @@
-//! Checks that depend on the environment's field configuration, shared by create and update,
-//! and the mapping of a failed save to its response.
+//! The configured rules a user's values must meet on create and update, beyond each value's own
+//! type: custom fields in `metadata`, the operator's options (and patterns) on pre-made fields,
+//! and required fields an update must not empty.
 
 use crate::error::ApiError;
-use crate::model::fields::FieldSettings;
+use crate::model::field_rules::FieldSettings;
+use crate::model::profile_fields::premade;
 use crate::model::user::User;
-use crate::store::transact::{Guard, TxError};
-use serde_json::Value;
 
-use super::view::missing_fields;
-
-/// Validates the values `after` sets that `before` did not have: custom fields in `metadata`
-/// against their rules, and the T-shirt size against its options. Values left untouched are not
+/// Validates the values `after` sets that `before` did not have. Values left untouched are not
 /// re-judged, so tightening a rule never blocks unrelated updates.
 pub fn check_configured_values(fields: &FieldSettings, before: Option<&User>, after: &User) -> Result<(), ApiError> {
     let old_meta = before.and_then(|b| b.profile.metadata.as_ref());
@@ -23,14 +20,12 @@ pub fn check_configured_values(fields: &FieldSettings, before: Option<&User>, af
             }
         }
     }
-    let size = after.profile.t_shirt_size.as_ref();
-    if size.is_some() && size != before.and_then(|b| b.profile.t_shirt_size.as_ref()) {
-        if let Some(field) = fields.get("tShirtSize") {
-            field.check_custom_value(&Value::String(size.map(|s| s.to_string()).unwrap_or_default()))
-                .map_err(|_| {
-                    ApiError::bad_request("invalid_t_shirt_size", "tShirtSize must be one of the configured sizes.")
-                        .field("tShirtSize")
-                })?;
+    for field in fields.fields().iter().filter(|f| !f.is_custom() && (!f.options().is_empty() || f.regex.is_some())) {
+        let Some(catalog) = premade(field.name()) else { continue };
+        let value = after.profile.premade_value(field.name());
+        let unchanged = before.map(|b| b.profile.premade_value(field.name())) == Some(value.clone());
+        if let (Some(value), false) = (value, unchanged) {
+            field.check_value(&value, catalog.invalid_code)?;
         }
     }
     Ok(())
@@ -38,43 +33,10 @@ pub fn check_configured_values(fields: &FieldSettings, before: Option<&User>, af
 
 /// An update may fill fields but must not empty one the configuration requires.
 pub fn check_required_kept(fields: &FieldSettings, before: &User, after: &User) -> Result<(), ApiError> {
-    let was_missing = missing_fields(before, fields);
-    match missing_fields(after, fields).into_iter().find(|f| !was_missing.iter().any(|m| m.name == f.name)) {
-        Some(field) => Err(ApiError::bad_request(
-            "required_field",
-            format!("{} is required and cannot be removed.", field.name),
-        )
-        .field(field.name.clone())),
+    let was_missing = fields.missing(&before.profile);
+    match fields.missing(&after.profile).into_iter().find(|f| !was_missing.iter().any(|m| m.name == f.name)) {
+        Some(field) => Err(ApiError::bad_request("required_field", format!("{} is required and cannot be removed.", field.name))
+            .field(field.name.clone())),
         None => Ok(()),
-    }
-}
-
-/// The 422 for a unique value another user holds.
-pub fn taken(field: &str) -> ApiError {
-    match field {
-        "email" => ApiError::unprocessable("email_already_exists", "Another user already has this email.").field("email"),
-        "username" => {
-            ApiError::unprocessable("username_already_exists", "Another user already has this username.").field("username")
-        }
-        other => ApiError::unprocessable(
-            "custom_field_data_not_unique",
-            format!("Another user already has this value for {other}."),
-        )
-        .field(other),
-    }
-}
-
-/// How a failed save reads to the client, when it is not a case the caller retries.
-pub fn save_error(err: TxError) -> ApiError {
-    match err {
-        TxError::Failed(Guard::Claim(field)) => taken(&field),
-        TxError::Failed(Guard::User) => {
-            ApiError::unprocessable("user_already_exists", "A user with this id already exists.").field("id")
-        }
-        TxError::Failed(_) | TxError::Conflict => ApiError::conflict(
-            "concurrent_update",
-            "The user was changed by another request at the same time; try again.",
-        ),
-        TxError::Api(e) => e,
     }
 }

@@ -1,11 +1,13 @@
 //! The `User` object of every response: stored fields, credentials and the current
-//! `missingFields`. `version` and anything secret never appear.
+//! `missingFields`. `version`, the claims record and anything secret never appear.
 
-use crate::context::{AppContext, Want};
+use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, user_id};
-use crate::model::fields::{FieldSettings, FieldSpec};
+use crate::model::field_rules::FieldSettings;
+use crate::model::field_spec::FieldSpec;
 use crate::model::user::User;
+use crate::prefetch::Reads;
 use lambda_http::Request;
 use serde::Serialize;
 use std::sync::Arc;
@@ -21,12 +23,8 @@ pub struct UserView<'a> {
 
 impl<'a> UserView<'a> {
     pub fn new(user: &'a User, fields: &'a FieldSettings, new_user: bool) -> Self {
-        Self { user, missing_fields: missing_fields(user, fields), new_user }
+        Self { user, missing_fields: fields.missing(&user.profile), new_user }
     }
-}
-
-pub fn missing_fields<'a>(user: &User, fields: &'a FieldSettings) -> Vec<&'a FieldSpec> {
-    fields.missing(|name| user.profile.standard_value(name), user.profile.metadata.as_ref())
 }
 
 #[derive(Serialize)]
@@ -39,8 +37,8 @@ pub struct UserEnvelope<'a> {
 pub async fn read_user(ctx: &AppContext, req: &Request) -> ApiResult<(User, Arc<FieldSettings>)> {
     let env = environment_id(req)?;
     let user_id = user_id(req)?;
-    let want = Want { user: Some(user_id), fresh_fields: true, ..Want::default() };
-    let loaded = ctx.load(req, env, want).await?;
-    let user = loaded.user.ok_or_else(|| ApiError::not_found("User").field("userId"))?;
-    Ok((user, loaded.fields))
+    let reads = Reads { user: Some(user_id), fresh_fields: true, ..Reads::default() };
+    let read = ctx.authorize(req, env, reads).await?;
+    let user = read.user.ok_or_else(|| ApiError::not_found("User").field("userId"))?;
+    Ok((user, read.fields))
 }

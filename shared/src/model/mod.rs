@@ -1,6 +1,15 @@
+//! The domain: validated values, the profile field registry, users, their claims and the field
+//! configuration. No storage and no HTTP here.
+
+pub mod claims;
 mod country;
-pub mod fields;
-pub mod input;
+pub mod field_rules;
+pub mod field_spec;
 pub mod metadata;
+pub mod operator_regex;
+pub mod patch;
+#[macro_use]
+mod profile_fields_macro;
+pub mod profile_fields;
 pub mod user;
 pub mod values;

@@ -1,82 +1,10 @@
 //! A user as stored and as returned.
 
-use super::values::{CountryCode, Email, MfaBackupCodeAcknowledgement, Text, Timestamp, Username, Wallet};
+use super::claims::Claims;
+use super::profile_fields::Profile;
+use super::values::{Email, Timestamp};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use uuid::Uuid;
-
-/// Every profile field a user can carry; `None` means "not provided".
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Profile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<Email>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email_verified_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alias: Option<Text>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<Text>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<Text>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_title: Option<Text>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<Text>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub t_shirt_size: Option<Text>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub team: Option<Text>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<Username>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<CountryCode>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policies_consent: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Map<String, Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mfa_backup_code_acknowledgement: Option<MfaBackupCodeAcknowledgement>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub btc_wallet: Option<Wallet>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kda_wallet: Option<Wallet>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ltc_wallet: Option<Wallet>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ckb_wallet: Option<Wallet>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kas_wallet: Option<Wallet>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub doge_wallet: Option<Wallet>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email_notification: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discord_notification: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub newsletter_notification: Option<bool>,
-}
-
-impl Profile {
-    /// The value of a pre-made field by its configuration name, for the missing-fields check.
-    pub fn standard_value(&self, name: &str) -> Option<Value> {
-        let text = |v: &Option<Text>| v.as_ref().map(|t| Value::String(t.to_string()));
-        match name {
-            "email" => self.email.as_ref().map(|e| Value::String(e.to_string())),
-            "username" => self.username.as_ref().map(|u| Value::String(u.to_string())),
-            "country" => self.country.as_ref().map(|c| Value::String(c.to_string())),
-            "policiesConsent" => self.policies_consent.map(Value::Bool),
-            "alias" => text(&self.alias),
-            "firstName" => text(&self.first_name),
-            "lastName" => text(&self.last_name),
-            "jobTitle" => text(&self.job_title),
-            "phoneNumber" => text(&self.phone_number),
-            "tShirtSize" => text(&self.t_shirt_size),
-            "team" => text(&self.team),
-            _ => None,
-        }
-    }
-}
 
 /// A verified credential; only emails are issued by this service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,8 +38,13 @@ pub struct User {
     pub verified_credentials: Vec<Credential>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Guards every write against lost updates. Storage only: never returned.
     #[serde(skip_serializing, default)]
     pub version: u64,
+    /// The unique values this user's item records as held; `None` on items written before
+    /// claims were recorded. Storage only: never returned.
+    #[serde(rename = "claims", skip_serializing, default)]
+    pub held_claims: Option<Claims>,
 }
 
 impl User {

@@ -57,8 +57,8 @@ pub fn check_text(value: &str) -> Result<(), Invalid> {
 macro_rules! string_newtype {
     ($(#[$doc:meta])* $name:ident, $parse:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+        #[serde(into = "String")]
         pub struct $name(String);
 
         impl $name {
@@ -74,10 +74,17 @@ macro_rules! string_newtype {
             }
         }
 
-        impl TryFrom<String> for $name {
-            type Error = Invalid;
-            fn try_from(value: String) -> Result<Self, Invalid> {
-                Self::parse(value)
+        /// Deserializing is the storage path (requests parse their raw strings): a stored value
+        /// that today's rule refuses, because the rule changed since it was written, is kept as
+        /// stored with a warning rather than making its whole item unreadable.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = <String as serde::Deserialize>::deserialize(d)?;
+                let check: fn(&str) -> Result<(), Invalid> = $parse;
+                if let Err(e) = check(&value) {
+                    tracing::warn!(kind = stringify!($name), code = e.code, "stored value breaks today's rule; kept as stored");
+                }
+                Ok(Self(value))
             }
         }
 
@@ -360,6 +367,13 @@ mod tests {
         assert!(Wallet::parse(WalletKind::Ltc, "LQ3B36Yv2rBTxdgAdYpU2UcEZsaNwXeATk".into()).is_ok());
         assert!(Wallet::parse(WalletKind::Kas, format!("kaspa:{}", "q".repeat(61))).is_ok());
         assert!(Wallet::parse(WalletKind::Ckb, format!("ckb1q{}", "a".repeat(40))).is_ok());
+    }
+
+    #[test]
+    fn stored_values_load_even_when_todays_rule_refuses_them() {
+        let withdrawn: CountryCode = serde_json::from_str("\"YU\"").unwrap();
+        assert_eq!(withdrawn.as_str(), "YU");
+        assert!(CountryCode::parse("YU").is_err());
     }
 
     #[test]

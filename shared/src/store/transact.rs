@@ -1,36 +1,72 @@
 //! One atomic multi-item write with a guard per item, so a cancelled transaction says which
-//! condition failed (an id taken, a unique value claimed, a stale version...).
+//! condition failed, as a [`StoreError`].
 
-use super::{storage_error, Item, Store};
-use crate::error::ApiError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use super::attrs::Item;
+use super::errors::{from_sdk, StoreError};
+use super::Store;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use std::collections::HashMap;
 
-/// What an item's condition protects, to explain its failure.
+/// What an item's condition protects: the error its failure means.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Guard {
-    /// The user item: absent on create, at the read version on update.
-    User,
-    /// A unique value of this field must not belong to someone else.
+    /// The user item: absent on create ([`StoreError::UserExists`]), at the read version on
+    /// update ([`StoreError::UserChanged`]).
+    NewUser,
+    UserVersion,
+    /// Claiming a value of this field: free or already ours ([`StoreError::Taken`]).
     Claim(String),
-    /// The pending email verification must still be the one that was read.
+    /// Releasing a value this user holds: absent or ours ([`StoreError::ClaimsOutOfSync`]).
+    Release(String),
+    /// The field configuration is still at the version the values were checked against.
+    FieldsVersion,
+    /// The pending verification is still the one that was read.
     Verification,
-    /// Any other item.
-    Other,
+    /// No code went to the address within the resend cooldown.
+    Cooldown,
+    /// An item whose condition only fails if a random id collides.
+    Fresh,
 }
 
-#[derive(Debug)]
-pub enum TxError {
-    /// The condition on an item failed.
-    Failed(Guard),
-    /// DynamoDB cancelled on a concurrent transaction touching the same items; retry.
-    Conflict,
-    Api(ApiError),
+impl Guard {
+    fn error(&self) -> StoreError {
+        match self {
+            Guard::NewUser => StoreError::UserExists,
+            Guard::UserVersion => StoreError::UserChanged,
+            Guard::Claim(field) => StoreError::Taken(field.clone()),
+            Guard::Release(field) => StoreError::ClaimsOutOfSync(field.clone()),
+            Guard::FieldsVersion => StoreError::FieldsChanged,
+            Guard::Verification => StoreError::VerificationGone,
+            Guard::Cooldown => StoreError::TooSoon,
+            Guard::Fresh => StoreError::Conflict,
+        }
+    }
 }
 
 pub type Values = HashMap<String, AttributeValue>;
+
+/// A condition expression and its values.
+pub struct Condition {
+    pub expression: &'static str,
+    pub values: Values,
+}
+
+impl Condition {
+    pub fn new(expression: &'static str) -> Self {
+        Self { expression, values: Values::new() }
+    }
+
+    pub fn with(mut self, name: &str, value: AttributeValue) -> Self {
+        self.values.insert(name.to_string(), value);
+        self
+    }
+
+    fn parts(self) -> (Option<String>, Option<Values>) {
+        (Some(self.expression.to_string()), (!self.values.is_empty()).then_some(self.values))
+    }
+}
 
 #[derive(Default)]
 pub struct Tx {
@@ -38,77 +74,94 @@ pub struct Tx {
     guards: Vec<Guard>,
 }
 
+/// DynamoDB's limit on the items of one transaction.
+pub const MAX_TX_ITEMS: usize = 100;
+
 impl Tx {
-    pub fn put(&mut self, table: &str, item: Item, condition: Option<&str>, values: Values, guard: Guard) {
+    pub fn put(&mut self, table: &str, item: Item, condition: Option<Condition>, guard: Guard) {
+        let (expression, values) = condition.map(Condition::parts).unwrap_or((None, None));
         let put = Put::builder()
             .table_name(table)
             .set_item(Some(item))
-            .set_condition_expression(condition.map(str::to_string))
-            .set_expression_attribute_values((!values.is_empty()).then_some(values))
-            .build()
-            .expect("table and item are set");
-        self.items.push(TransactWriteItem::builder().put(put).build());
-        self.guards.push(guard);
+            .set_condition_expression(expression)
+            .set_expression_attribute_values(values);
+        self.push(TransactWriteItem::builder().put(put.build().expect("table and item are set")).build(), guard);
     }
 
-    pub fn delete(&mut self, table: &str, key: Item, condition: Option<&str>, values: Values, guard: Guard) {
+    pub fn delete(&mut self, table: &str, key: Item, condition: Option<Condition>, guard: Guard) {
+        let (expression, values) = condition.map(Condition::parts).unwrap_or((None, None));
         let delete = Delete::builder()
             .table_name(table)
             .set_key(Some(key))
-            .set_condition_expression(condition.map(str::to_string))
-            .set_expression_attribute_values((!values.is_empty()).then_some(values))
-            .build()
-            .expect("table and key are set");
-        self.items.push(TransactWriteItem::builder().delete(delete).build());
-        self.guards.push(guard);
+            .set_condition_expression(expression)
+            .set_expression_attribute_values(values);
+        self.push(TransactWriteItem::builder().delete(delete.build().expect("table and key are set")).build(), guard);
     }
 
-    pub fn update(&mut self, table: &str, key: Item, expression: &str, condition: &str, values: Values, guard: Guard) {
+    pub fn update(&mut self, table: &str, key: Item, expression: &str, condition: Condition, guard: Guard) {
+        let (cond, values) = condition.parts();
         let update = Update::builder()
             .table_name(table)
             .set_key(Some(key))
             .update_expression(expression)
-            .condition_expression(condition)
-            .set_expression_attribute_values(Some(values))
-            .build()
-            .expect("table, key and expression are set");
-        self.items.push(TransactWriteItem::builder().update(update).build());
+            .set_condition_expression(cond)
+            .set_expression_attribute_values(values);
+        self.push(
+            TransactWriteItem::builder().update(update.build().expect("table, key and expression are set")).build(),
+            guard,
+        );
+    }
+
+    pub fn check(&mut self, table: &str, key: Item, condition: Condition, guard: Guard) {
+        let (cond, values) = condition.parts();
+        let check = ConditionCheck::builder()
+            .table_name(table)
+            .set_key(Some(key))
+            .set_condition_expression(cond)
+            .set_expression_attribute_values(values);
+        self.push(
+            TransactWriteItem::builder().condition_check(check.build().expect("table, key and condition are set")).build(),
+            guard,
+        );
+    }
+
+    fn push(&mut self, item: TransactWriteItem, guard: Guard) {
+        self.items.push(item);
         self.guards.push(guard);
     }
 }
 
 impl Store {
-    pub async fn transact(&self, tx: Tx) -> Result<(), TxError> {
+    /// Runs `tx` in one TransactWriteItems; a failed condition is the error of its guard.
+    pub(super) async fn run(&self, tx: Tx) -> Result<(), StoreError> {
         let Tx { items, guards } = tx;
-        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
-        let err = match result {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => return Ok(()),
             Err(err) => err,
         };
         if let SdkError::ServiceError(service) = &err {
-            if let TransactWriteItemsError::TransactionCanceledException(cancel) = service.err() {
-                let reasons = cancel.cancellation_reasons();
-                for (reason, guard) in reasons.iter().zip(&guards) {
-                    if reason.code() == Some("ConditionalCheckFailed") {
-                        return Err(TxError::Failed(guard.clone()));
+            match service.err() {
+                TransactWriteItemsError::TransactionCanceledException(cancel) => {
+                    let reasons = cancel.cancellation_reasons();
+                    if let Some(guard) = reasons
+                        .iter()
+                        .zip(&guards)
+                        .find(|(reason, _)| reason.code() == Some("ConditionalCheckFailed"))
+                        .map(|(_, guard)| guard)
+                    {
+                        return Err(guard.error());
+                    }
+                    if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                        return Err(StoreError::Conflict);
                     }
                 }
-                if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
-                    return Err(TxError::Conflict);
-                }
-            }
-            if matches!(service.err(), TransactWriteItemsError::TransactionInProgressException(_)) {
-                return Err(TxError::Conflict);
+                TransactWriteItemsError::TransactionInProgressException(_) => return Err(StoreError::Conflict),
+                _ => {}
             }
         }
-        Err(TxError::Api(storage_error(err)))
+        Err(from_sdk(err))
     }
-}
-
-pub fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-pub fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
 }

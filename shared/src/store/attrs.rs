@@ -1,0 +1,36 @@
+//! Attribute values and item keys, spelled once.
+
+use super::keys::Key;
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn string_attr(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub fn number_attr(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// The `pk`/`sk` attributes that address `key`.
+pub fn key_attrs(key: &Key) -> Item {
+    HashMap::from([("pk".to_string(), string_attr(key.0.clone())), ("sk".to_string(), string_attr(key.1))])
+}
+
+/// The (pk, sk) of a stored item, to find it among a batch's answers.
+pub fn key_of(item: &Item) -> Option<(String, String)> {
+    match (item.get("pk"), item.get("sk")) {
+        (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => Some((pk.clone(), sk.clone())),
+        _ => None,
+    }
+}
+
+pub fn string_of<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+pub fn number_of(item: &Item, name: &str) -> Option<u64> {
+    item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+}

@@ -1,0 +1,141 @@
+//! The field configuration item (`ENV#<env>` / `FIELDS`), versioned so every change is
+//! conditional, and the bulk work a configuration change needs: reading an environment's users
+//! and recording the claims of a field that became unique.
+
+use super::attrs::{key_attrs, number_attr, number_of, string_of, Item};
+use super::errors::{from_sdk, StoreError};
+use super::keys::{self, USER_INDEX, USER_INDEX_SHARDS};
+use super::transact::{Condition, Guard, Tx, MAX_TX_ITEMS};
+use super::users::parse_user;
+use super::Store;
+use crate::model::claims::Claims;
+use crate::model::field_spec::FieldSpec;
+use crate::model::field_rules::FieldSettings;
+use crate::model::user::User;
+use uuid::Uuid;
+
+pub fn fields_item(env: Uuid, specs: &[FieldSpec], version: u64) -> Item {
+    let mut item = key_attrs(&keys::fields(env));
+    item.insert("fields".into(), serde_dynamo::to_attribute_value(specs).expect("field specs always serialize"));
+    item.insert("version".into(), number_attr(version));
+    item
+}
+
+/// A stored configuration as read: its version (0: never saved, the defaults apply) and specs.
+pub struct StoredFields {
+    pub version: u64,
+    item: Option<Item>,
+}
+
+impl StoredFields {
+    pub fn from_item(item: Option<Item>) -> Self {
+        let version = item.as_ref().and_then(|i| number_of(i, "version")).unwrap_or(0);
+        Self { version, item }
+    }
+
+    /// The configuration, loaded leniently: a spec list that does not even deserialize is
+    /// logged and replaced by the defaults rather than failing every request of the environment.
+    pub fn settings(self) -> FieldSettings {
+        let specs = self.item.and_then(|mut item| item.remove("fields")).map(|attr| {
+            serde_dynamo::from_attribute_value::<_, Vec<FieldSpec>>(attr).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "stored field configuration does not parse; serving the defaults");
+                FieldSettings::default_specs()
+            })
+        });
+        FieldSettings::load(specs.unwrap_or_else(FieldSettings::default_specs))
+    }
+}
+
+/// A user of the environment that could not be read, kept out of bulk work and reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable(pub Uuid);
+
+impl Store {
+    pub async fn fields(&self, env: Uuid) -> Result<StoredFields, StoreError> {
+        Ok(StoredFields::from_item(self.get_item(&keys::fields(env)).await?))
+    }
+
+    /// Stores a new configuration if nobody changed it since `read_version` was read
+    /// ([`StoreError::FieldsChanged`]); the new version.
+    pub async fn save_fields(&self, env: Uuid, specs: &[FieldSpec], read_version: u64) -> Result<u64, StoreError> {
+        let condition = if read_version == 0 {
+            Condition::new("attribute_not_exists(pk)")
+        } else {
+            Condition::new("version = :v").with(":v", number_attr(read_version))
+        };
+        let mut tx = Tx::default();
+        tx.put(&self.table, fields_item(env, specs, read_version + 1), Some(condition), Guard::FieldsVersion);
+        self.run(tx).await.map(|()| read_version + 1)
+    }
+
+    /// The ids of every user of an environment, from the sharded user index.
+    pub async fn user_ids(&self, env: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        let mut ids = Vec::new();
+        for shard in 0..USER_INDEX_SHARDS {
+            let mut pages = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(USER_INDEX)
+                .key_condition_expression("gsi1pk = :pk")
+                .expression_attribute_values(":pk", super::attrs::string_attr(keys::user_index_pk(env, shard)))
+                .projection_expression("gsi1sk")
+                .into_paginator()
+                .items()
+                .send();
+            while let Some(item) = pages.next().await {
+                let item = item.map_err(from_sdk)?;
+                ids.extend(string_of(&item, "gsi1sk").and_then(|v| Uuid::parse_str(v).ok()));
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Reads users by id, consistently, 100 a round trip; an item that does not read as a user
+    /// is reported, not fatal.
+    pub async fn users(&self, env: Uuid, ids: &[Uuid]) -> Result<(Vec<User>, Vec<Unreadable>), StoreError> {
+        let mut users = Vec::with_capacity(ids.len());
+        let mut unreadable = Vec::new();
+        for chunk in ids.chunks(100) {
+            let keys: Vec<_> = chunk.iter().map(|id| keys::profile(env, *id)).collect();
+            let mut found = self.batch_get(&keys).await?;
+            for (id, key) in chunk.iter().zip(&keys) {
+                match found.take(key).map(parse_user) {
+                    Some(Ok(user)) => users.push(user),
+                    Some(Err(_)) => unreadable.push(Unreadable(*id)),
+                    None => {} // deleted since it was listed
+                }
+            }
+        }
+        Ok((users, unreadable))
+    }
+
+    /// Records that each user holds its value of `field` (a field becoming unique): the claim
+    /// item and the user's claims record, per user in step with its version. Writes in
+    /// transactions of 50 users; fails as [`StoreError::Taken`] or [`StoreError::UserChanged`].
+    pub async fn record_claims(
+        &self,
+        env: Uuid,
+        field: &str,
+        holders: &[(&User, String)],
+        fields: &FieldSettings,
+    ) -> Result<(), StoreError> {
+        for chunk in holders.chunks(MAX_TX_ITEMS / 2) {
+            let mut tx = Tx::default();
+            for (user, value) in chunk {
+                let mut claims = user.held_claims.clone().unwrap_or_else(|| Claims::required(&user.profile, fields));
+                claims.insert(field, value.clone());
+                self.take_claim(&mut tx, env, field, value, user.id);
+                let record = serde_dynamo::to_attribute_value(&claims).expect("claims always serialize");
+                let condition = Condition::new("version = :v")
+                    .with(":v", number_attr(user.version))
+                    .with(":claims", record)
+                    .with(":next", number_attr(user.version + 1));
+                let key = key_attrs(&keys::profile(env, user.id));
+                tx.update(&self.table, key, "SET claims = :claims, version = :next", condition, Guard::UserVersion);
+            }
+            self.run(tx).await?;
+        }
+        Ok(())
+    }
+}
