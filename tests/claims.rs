@@ -242,3 +242,30 @@ async fn a_write_after_a_settings_change_uses_the_new_rules() {
     assert_error(&got, 400, "invalid_custom_field", Some("code"));
     ok(&create_user(&other, &env, json!({"metadata": {"code": "ABC"}})).await);
 }
+
+/// One unreadable stored user (here: a timestamp that is not one) does not break its
+/// environment: making a field unique skips and reports it instead of failing.
+#[tokio::test]
+async fn an_unreadable_user_is_skipped_and_reported_when_a_field_becomes_unique() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    ok(&put_settings(&ctx, &env, badge(true, false, None)).await);
+    let (good, broken) = (new_user(&ctx, &env).await, new_user(&ctx, &env).await);
+    ok(&set_badge(&ctx, &env, good, json!("red")).await);
+    let (pk, sk) = keys::profile(env.id, broken);
+    raw_dynamodb()
+        .await
+        .update_item()
+        .table_name(ctx.store.table_name())
+        .key("pk", AttributeValue::S(pk))
+        .key("sk", AttributeValue::S(sk.into()))
+        .update_expression("SET createdAt = :bad")
+        .expression_attribute_values(":bad", AttributeValue::S("not a time".into()))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = put_settings(&ctx, &env, badge(true, true, None)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["skippedUsers"], json!([broken]));
+    assert_eq!(ctx.store.claim_holder(env.id, "badge", "red").await.unwrap(), Some(good));
+}
