@@ -23,13 +23,26 @@ reconcile-claims ENVIRONMENT_ID [--repair]";
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let ctx = match userfields::settings::Settings::for_admin() {
-        Ok(settings) => AppContext::with_settings(settings).await,
+    // The SDK's own account of a failed call (refused connection, missing credentials...) goes
+    // to stderr as one plain line.
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(tracing::Level::ERROR).without_time().try_init();
+    let settings = match userfields::settings::Settings::for_admin() {
+        Ok(settings) => settings,
         Err(e) => {
             eprintln!("userfields: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let sdk = userfields::aws::sdk_config(&settings).await;
+    let Some(region) = sdk.region().map(|r| r.to_string()) else {
+        eprintln!("userfields: no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile with a region)");
+        return ExitCode::FAILURE;
+    };
+    let target = match &settings.endpoint_url {
+        Some(url) => format!("the endpoint {url}"),
+        None => format!("AWS in {region}"),
+    };
+    let ctx = AppContext::new(&sdk, settings);
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["create-table"] => create_table(&ctx).await,
         ["create-environment"] => create_environment(&ctx, "default").await,
@@ -46,6 +59,14 @@ async fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.code == "storage_unavailable" => {
+            eprintln!("userfields: DynamoDB at {target} did not answer (unreachable, throttled or timed out); see the error above");
+            ExitCode::FAILURE
+        }
+        Err(e) if e.code == "internal_error" => {
+            eprintln!("userfields: the DynamoDB call to {target} failed (credentials? table?); see the error above");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("userfields: {} ({})", e.message, e.code);
             ExitCode::FAILURE

@@ -2,7 +2,8 @@
 
 use crate::settings::Settings;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 use std::time::Duration;
@@ -11,10 +12,23 @@ use std::time::Duration;
 /// platform's public CA bundle).
 const AWS_ROOT_CAS: &str = include_str!("../certs/aws-root-cas.pem");
 
+/// Region of a local emulator when nothing else names one: emulators accept any.
+pub const LOCAL_REGION: &str = "us-east-1";
+
 /// The SDK configuration from the environment, with bounded timeouts (retries on throttling stay
-/// the SDK's standard ones).
+/// the SDK's standard ones). Against a local emulator (`AWS_ENDPOINT_URL`), a missing region and
+/// missing credentials default to local ones, so the CLI works with nothing but the endpoint.
 pub async fn sdk_config(settings: &Settings) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if settings.endpoint_url.is_some() {
+        let local = LocalDefaults::needed(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+        if local.region {
+            loader = loader.region(Region::new(LOCAL_REGION));
+        }
+        if local.credentials {
+            loader = loader.credentials_provider(Credentials::new("local", "local", None, None, "local-emulator"));
+        }
+    }
     // A plain-HTTP local emulator needs no trust store either; only an HTTPS endpoint of the
     // operator's own keeps the platform's certificates.
     if !settings.endpoint_url.as_deref().is_some_and(|url| url.starts_with("https://")) {
@@ -32,6 +46,24 @@ pub async fn sdk_config(settings: &Settings) -> SdkConfig {
         .await
 }
 
+/// Which settings a local emulator gets by default: those the environment does not give (a
+/// profile may give both).
+#[derive(Debug, PartialEq, Eq)]
+struct LocalDefaults {
+    region: bool,
+    credentials: bool,
+}
+
+impl LocalDefaults {
+    fn needed(is_set: impl Fn(&str) -> bool) -> Self {
+        let profile = is_set("AWS_PROFILE");
+        Self {
+            region: !profile && !is_set("AWS_REGION") && !is_set("AWS_DEFAULT_REGION"),
+            credentials: !profile && !is_set("AWS_ACCESS_KEY_ID"),
+        }
+    }
+}
+
 /// An HTTPS client trusting only the AWS root CAs: loading the platform's whole certificate store
 /// instead costs every cold start about 3 ms (more than the rest of start-up).
 pub fn aws_https_client() -> SharedHttpClient {
@@ -46,6 +78,15 @@ pub fn aws_https_client() -> SharedHttpClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_local_endpoint_gets_only_what_the_environment_lacks() {
+        let with = |vars: &'static [&'static str]| LocalDefaults::needed(move |name| vars.contains(&name));
+        assert_eq!(with(&[]), LocalDefaults { region: true, credentials: true });
+        assert_eq!(with(&["AWS_DEFAULT_REGION"]), LocalDefaults { region: false, credentials: true });
+        assert_eq!(with(&["AWS_REGION", "AWS_ACCESS_KEY_ID"]), LocalDefaults { region: false, credentials: false });
+        assert_eq!(with(&["AWS_PROFILE"]), LocalDefaults { region: false, credentials: false });
+    }
 
     #[test]
     fn the_aws_trust_store_loads() {
