@@ -2,22 +2,31 @@
 //! functions (TABLE_NAME, AWS_ENDPOINT_URL, ...).
 //!
 //!   userfields create-table                  create the table if missing (idempotent)
-//!   userfields create-environment [--name N] print {"environmentId","apiKey"}; the key is shown once
-//!   userfields create-api-key ENVIRONMENT_ID another key for an environment (rotation), shown once
-//!   userfields revoke-api-key KEY            delete a key (warm functions forget it within 60 s)
+//!   userfields create-environment [--name N] print {"environmentId","apiKey","apiKeyId"}; the key is
+//!                                            shown once and holds every scope
+//!   userfields create-api-key ENVIRONMENT_ID [--name N] [--scopes users:read,users:write,...]
+//!                                            another key (rotation, or a narrower one), shown once
+//!   userfields list-api-keys ENVIRONMENT_ID  ids, names, scopes (never a secret)
+//!   userfields revoke-api-key --id ID        delete a key by its public id (the `uf_<id>_...` part)
+//!   userfields revoke-api-key                delete the key read from standard input
+//!                                            (warm functions forget a revoked key within 60 s)
 //!   userfields verify-sender                 register EMAIL_FROM as an SES identity
 //!   userfields reconcile-claims ENVIRONMENT_ID [--repair]
 //!                                            find (and with --repair, fix) uniqueness claims out
 //!                                            of step with the users' claims records
 
+use std::io::Read;
 use std::process::ExitCode;
 use userfields::admin;
+use userfields::auth::api_keys::is_public_id;
+use userfields::auth::scopes::Scopes;
 use userfields::context::AppContext;
 use userfields::error::ApiError;
 use uuid::Uuid;
 
 const USAGE: &str = "usage: userfields create-table | create-environment [--name NAME] | \
-create-api-key ENVIRONMENT_ID | revoke-api-key KEY | verify-sender | \
+create-api-key ENVIRONMENT_ID [--name NAME] [--scopes S1,S2] | list-api-keys ENVIRONMENT_ID | \
+revoke-api-key --id ID | revoke-api-key (key on stdin) | verify-sender | \
 reconcile-claims ENVIRONMENT_ID [--repair]";
 
 #[tokio::main(flavor = "current_thread")]
@@ -47,8 +56,10 @@ async fn main() -> ExitCode {
         ["create-table"] => create_table(&ctx).await,
         ["create-environment"] => create_environment(&ctx, "default").await,
         ["create-environment", "--name", name] => create_environment(&ctx, name).await,
-        ["create-api-key", env] => create_api_key(&ctx, env).await,
-        ["revoke-api-key", key] => revoke_api_key(&ctx, key).await,
+        ["create-api-key", env, options @ ..] => create_api_key(&ctx, env, options).await,
+        ["list-api-keys", env] => list_api_keys(&ctx, env).await,
+        ["revoke-api-key", "--id", id] => revoke_api_key_by_id(&ctx, id).await,
+        ["revoke-api-key"] => revoke_api_key(&ctx).await,
         ["verify-sender"] => verify_sender(&ctx).await,
         ["reconcile-claims", env] => reconcile_claims(&ctx, env, false).await,
         ["reconcile-claims", env, "--repair"] => reconcile_claims(&ctx, env, true).await,
@@ -87,19 +98,64 @@ async fn create_table(ctx: &AppContext) -> Result<(), ApiError> {
 
 async fn create_environment(ctx: &AppContext, name: &str) -> Result<(), ApiError> {
     let (env, key) = admin::create_environment(&ctx.store, name).await?;
-    println!("{}", serde_json::json!({ "environmentId": env, "apiKey": key }));
+    println!("{}", serde_json::json!({ "environmentId": env, "apiKey": key.key, "apiKeyId": key.id }));
     Ok(())
 }
 
-async fn create_api_key(ctx: &AppContext, env: &str) -> Result<(), ApiError> {
-    let key = admin::create_api_key(&ctx.store, environment_id(env)?).await?;
-    println!("{}", serde_json::json!({ "apiKey": key }));
+fn usage(message: &str) -> ApiError {
+    ApiError::bad_request("usage", format!("{message}\n{USAGE}"))
+}
+
+async fn create_api_key(ctx: &AppContext, env: &str, options: &[&str]) -> Result<(), ApiError> {
+    let env = environment_id(env)?;
+    let (mut name, mut scopes) = ("unnamed", Scopes::all());
+    let mut rest = options.iter();
+    while let Some(option) = rest.next() {
+        let value = rest.next().ok_or_else(|| usage(&format!("{option} needs a value")))?;
+        match *option {
+            "--name" => name = value,
+            "--scopes" => {
+                let names: Vec<&str> = value.split(',').collect();
+                scopes = Scopes::parse_list(&names).map_err(|e| usage(&e))?;
+            }
+            other => return Err(usage(&format!("unknown option {other}"))),
+        }
+    }
+    let key = admin::create_api_key(&ctx.store, env, name, scopes).await?;
+    println!("{}", serde_json::json!({ "apiKey": key.key, "apiKeyId": key.id, "name": name, "scopes": scopes.names() }));
     Ok(())
 }
 
-async fn revoke_api_key(ctx: &AppContext, key: &str) -> Result<(), ApiError> {
-    if admin::revoke_api_key(&ctx.store, key).await? {
-        eprintln!("key revoked");
+async fn list_api_keys(ctx: &AppContext, env: &str) -> Result<(), ApiError> {
+    let keys = ctx.store.api_keys(environment_id(env)?).await?;
+    println!("{}", serde_json::to_string_pretty(&keys).unwrap_or_default());
+    Ok(())
+}
+
+async fn revoke_api_key_by_id(ctx: &AppContext, id: &str) -> Result<(), ApiError> {
+    if !is_public_id(id) {
+        return Err(usage("ID is the 16 hex digits after uf_ in the key"));
+    }
+    revoked(admin::revoke_api_key_by_id(&ctx.store, id).await?)
+}
+
+/// The key comes on standard input, never the command line (shell history, `ps`).
+async fn revoke_api_key(ctx: &AppContext) -> Result<(), ApiError> {
+    let mut key = String::new();
+    std::io::stdin()
+        .take(1024)
+        .read_to_string(&mut key)
+        .map_err(|_| usage("could not read the key from standard input"))?;
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(usage("give the key on standard input, or revoke it by --id"));
+    }
+    revoked(admin::revoke_api_key(&ctx.store, key).await?)
+}
+
+fn revoked(found: bool) -> Result<(), ApiError> {
+    if found {
+        eprintln!("key revoked (warm functions forget it within 60 s)");
         Ok(())
     } else {
         Err(ApiError::not_found("API key"))

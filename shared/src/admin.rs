@@ -1,31 +1,42 @@
 //! Operator bootstrap, for the CLI and tests: environments and their API keys. Keys are made and
 //! hashed here (auth); the store only ever sees the hash.
 
-use crate::auth::api_keys::{api_key_hash, new_api_key};
+use crate::auth::api_keys::{api_key_hash, new_api_key, NewApiKey};
+use crate::auth::scopes::Scopes;
 use crate::model::field_rules::FieldSettings;
 use crate::model::values::Timestamp;
-use crate::store::{Store, StoreError};
+use crate::store::{KeyRecord, Store, StoreError};
 use uuid::Uuid;
 
-/// Creates an environment with the default field configuration and one API key, atomically.
-/// Returns its id and the key, which is not stored.
-pub async fn create_environment(store: &Store, name: &str) -> Result<(Uuid, String), StoreError> {
+fn record<'a>(env: Uuid, key: &'a NewApiKey, hash: &'a str, name: &'a str, scopes: Scopes, now: &'a str) -> KeyRecord<'a> {
+    KeyRecord { environment: env, hash, id: &key.id, name, scopes, created_at: now }
+}
+
+/// Creates an environment with the default field configuration and one API key holding every
+/// scope, atomically. Returns its id and the key, which is not stored.
+pub async fn create_environment(store: &Store, name: &str) -> Result<(Uuid, NewApiKey), StoreError> {
     let env = Uuid::new_v4();
     let key = new_api_key();
-    let now = Timestamp::now().to_rfc3339();
-    store.create_environment(env, name, &FieldSettings::default_specs(), &api_key_hash(&key), &now).await?;
+    let (hash, now) = (api_key_hash(&key.key), Timestamp::now().to_rfc3339());
+    store.create_environment(name, &FieldSettings::default_specs(), &record(env, &key, &hash, "default", Scopes::all(), &now)).await?;
     Ok((env, key))
 }
 
-/// Issues another key for an existing environment (rotation); returns the key, shown once.
-pub async fn create_api_key(store: &Store, env: Uuid) -> Result<String, StoreError> {
+/// Issues another key for an existing environment (rotation, or a narrower key); shown once.
+pub async fn create_api_key(store: &Store, env: Uuid, name: &str, scopes: Scopes) -> Result<NewApiKey, StoreError> {
     let key = new_api_key();
-    store.add_api_key(env, &api_key_hash(&key), &Timestamp::now().to_rfc3339()).await?;
+    let (hash, now) = (api_key_hash(&key.key), Timestamp::now().to_rfc3339());
+    store.add_api_key(&record(env, &key, &hash, name, scopes, &now)).await?;
     Ok(key)
 }
 
-/// Deletes a key; `false` if it was unknown. Warm containers may still honour it for up to the
-/// key cache bound (60 s).
+/// Deletes a key held in hand; `false` if it was unknown. Warm containers may still honour it
+/// for up to the key cache bound (60 s).
 pub async fn revoke_api_key(store: &Store, key: &str) -> Result<bool, StoreError> {
-    store.delete_api_key(&api_key_hash(key)).await
+    store.delete_api_key_by_hash(&api_key_hash(key)).await
+}
+
+/// Deletes a key by its public id (a leaked key need not be in hand).
+pub async fn revoke_api_key_by_id(store: &Store, id: &str) -> Result<bool, StoreError> {
+    store.delete_api_key_by_id(id).await
 }

@@ -5,7 +5,7 @@ use crate::cache::TtlCache;
 use crate::email::Mailer;
 use crate::model::field_rules::FieldSettings;
 use crate::settings::Settings;
-use crate::store::Store;
+use crate::store::{KeyGrant, Store};
 use aws_config::SdkConfig;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +13,9 @@ use uuid::Uuid;
 
 /// How long a container trusts a resolved API key. A deleted key stops working within this.
 pub const API_KEY_CACHE_TTL: Duration = Duration::from_secs(60);
+/// How long a container remembers that a key is unknown, so a flood of garbage keys costs no
+/// reads. A new key is random, so it is never one that was just tried.
+pub const UNKNOWN_KEY_CACHE_TTL: Duration = Duration::from_secs(10);
 /// How long writes start from a cached field configuration. Staleness cannot let a value pass on
 /// old rules: every user write checks the configuration's version in its transaction, and a
 /// moved version makes the write reload and try again. This only bounds memory and re-reads.
@@ -29,7 +32,8 @@ pub struct AppContext {
     pub store: Store,
     pub mailer: Mailer,
     pub settings: Settings,
-    pub(crate) api_keys: TtlCache<String, Uuid>,
+    pub(crate) api_keys: TtlCache<String, KeyGrant>,
+    pub(crate) unknown_keys: TtlCache<String, ()>,
     pub(crate) fields: TtlCache<Uuid, CompiledFields>,
 }
 
@@ -52,6 +56,7 @@ impl AppContext {
             mailer,
             settings,
             api_keys: TtlCache::new(API_KEY_CACHE_TTL),
+            unknown_keys: TtlCache::new(UNKNOWN_KEY_CACHE_TTL),
             fields: TtlCache::new(FIELDS_CACHE_TTL),
         }
     }

@@ -51,6 +51,11 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", "This API key belongs to another environment.")
     }
 
+    pub fn insufficient_scope(scope: crate::auth::scopes::Scope) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "insufficient_scope", format!("This API key lacks the {scope} scope."))
+            .with("scope", scope.as_str())
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found."))
     }

@@ -2,12 +2,13 @@
 //! cached, or when it must be fresh) and the items the handler works on, in one BatchGetItem.
 
 use crate::auth::api_keys::{api_key_hash, bearer_token};
+use crate::auth::scopes::Scope;
 use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
 use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
 use crate::store::keys;
-use crate::store::{StoredFields, Verification};
+use crate::store::{key_grant, StoredFields, Verification};
 use lambda_http::Request;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -30,11 +31,15 @@ pub struct Prefetched {
 }
 
 impl AppContext {
-    /// Authorises the request for `env` and reads what `reads` asks, in one round trip.
-    /// 401 without a known key, 403 for another environment's.
-    pub async fn authorize(&self, req: &Request, env: Uuid, reads: Reads) -> ApiResult<Prefetched> {
+    /// Authorises the request for `env` and `need`, and reads what `reads` asks, in one round
+    /// trip. 401 without a known key (an unknown one is remembered briefly, so repeating it
+    /// costs no read), 403 for another environment's key or one without the scope.
+    pub async fn authorize(&self, req: &Request, env: Uuid, need: Scope, reads: Reads) -> ApiResult<Prefetched> {
         let hash = api_key_hash(bearer_token(req)?);
-        let cached_env = self.api_keys.get(&hash);
+        if self.unknown_keys.get(&hash).is_some() {
+            return Err(ApiError::unauthorized());
+        }
+        let cached_grant = self.api_keys.get(&hash);
         let cached_fields = self.fields.get(&env);
         let use_cached_fields = cached_fields.as_ref().filter(|_| !reads.fresh_fields);
 
@@ -43,23 +48,30 @@ impl AppContext {
         let user_item = reads.user.map(|u| keys::profile(env, u));
         let verification_item = reads.user.filter(|_| reads.verification).map(|u| keys::email_verification(env, u));
         let mut wanted = Vec::with_capacity(4);
-        wanted.extend(cached_env.is_none().then(|| api_key_item.clone()));
+        wanted.extend(cached_grant.is_none().then(|| api_key_item.clone()));
         wanted.extend(use_cached_fields.is_none().then(|| fields_item.clone()));
         wanted.extend(user_item.clone());
         wanted.extend(verification_item.clone());
         let mut found = self.store.batch_get(&wanted).await?;
 
-        let key_env = match cached_env {
-            Some(e) => e,
-            None => {
-                let item = found.take(&api_key_item).ok_or_else(ApiError::unauthorized)?;
-                let e = crate::store::environment_of_key(&item).ok_or_else(ApiError::unauthorized)?;
-                self.api_keys.put(hash, e);
-                e
-            }
+        let grant = match cached_grant {
+            Some(g) => g,
+            None => match found.take(&api_key_item).as_ref().and_then(key_grant) {
+                Some(g) => {
+                    self.api_keys.put(hash, g);
+                    g
+                }
+                None => {
+                    self.unknown_keys.put(hash, ());
+                    return Err(ApiError::unauthorized());
+                }
+            },
         };
-        if key_env != env {
+        if grant.environment != env {
             return Err(ApiError::forbidden());
+        }
+        if !grant.scopes.contains(need) {
+            return Err(ApiError::insufficient_scope(need));
         }
         let compiled = match use_cached_fields {
             Some(c) => c.clone(),

@@ -105,7 +105,7 @@ pub struct Env {
 
 pub async fn environment(ctx: &AppContext) -> Env {
     let (id, key) = userfields::admin::create_environment(&ctx.store, "test").await.expect("environment is created");
-    Env { id, key }
+    Env { id, key: key.key }
 }
 
 /// A fixture from `events/`, with `{{environmentId}}`, `{{apiKey}}` and `{{userId}}` filled in.
@@ -172,23 +172,31 @@ pub fn assert_error(got: &(u16, Value), status: u16, code: &str, field: Option<&
     }
 }
 
-/// The verification codes moto recorded as sent to `to`, oldest first.
+/// The verification codes moto recorded as sent to `to`, oldest first: read from the
+/// `/userfields-dev/emails` route that `scripts/moto_serial.py` adds to moto (which keeps the
+/// last 1000 messages), not from moto's whole-state dump.
 pub async fn sent_codes(to: &str) -> Vec<String> {
-    let url = format!("{}/moto-api/data.json", endpoint());
-    let text = http_get(&url).await;
-    let data: Value = serde_json::from_str(&text).expect("moto data is JSON");
-    data["ses"]["Message"]
+    let address: String = to
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let url = format!("{}/userfields-dev/emails?to={address}", endpoint());
+    let (status, text) = http_get(&url).await;
+    assert_eq!(status, 200, "GET {url} answered {text:?}: is moto running through scripts/moto_serial.py?");
+    let data: Value = serde_json::from_str(&text).expect("the emails route answers JSON");
+    data["emails"]
         .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|t| t == to)))
-        .filter_map(|m| m["body"].as_str())
-        .filter_map(|body| body.split("code is ").nth(1).map(|rest| rest[..6].to_string()))
+        .expect("the emails route lists emails")
+        .iter()
+        .filter_map(|m| m["code"].as_str().map(str::to_string))
         .collect()
 }
 
-/// A minimal HTTP/1.1 GET over loopback, so the tests need no HTTP client crate.
-async fn http_get(url: &str) -> String {
+/// A minimal HTTP/1.1 GET over loopback, so the tests need no HTTP client crate: (status, body).
+async fn http_get(url: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("loopback http url");
     let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
@@ -199,11 +207,9 @@ async fn http_get(url: &str) -> String {
     stream.read_to_end(&mut raw).await.unwrap();
     let text = String::from_utf8_lossy(&raw).to_string();
     let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        dechunk(body)
-    } else {
-        body.to_string()
-    }
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("HTTP status line");
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
+    (status, body)
 }
 
 fn dechunk(mut body: &str) -> String {

@@ -2,6 +2,7 @@
 
 use super::user_rules::check_configured_values;
 use super::view::{UserEnvelope, UserView};
+use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, respond};
@@ -28,7 +29,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
 
 async fn create(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
-    let first = ctx.authorize(req, env, Reads::default()).await?;
+    let first = ctx.authorize(req, env, Scope::UsersWrite, Reads::default()).await?;
     let input: UserInput = json_body(req)?;
     let id = input.id.unwrap_or_else(Uuid::new_v4);
     let user = new_user(id, env, input.into_patch()?)?;
@@ -55,7 +56,7 @@ async fn try_create(
 ) -> ApiResult<(User, Arc<FieldSettings>)> {
     let current = match read {
         Some(r) => r,
-        None => ctx.authorize(req, env, Reads { fresh_fields: true, ..Reads::default() }).await?,
+        None => ctx.authorize(req, env, Scope::UsersWrite, Reads { fresh_fields: true, ..Reads::default() }).await?,
     };
     check_configured_values(&current.fields, None, user)?;
     let saved = ctx.store.create_user(user, &current.fields, current.fields_version).await?;

@@ -7,6 +7,7 @@
 
 use super::user_rules::{check_configured_values, check_required_kept};
 use super::view::UserView;
+use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{taken, ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, respond, user_id};
@@ -62,7 +63,7 @@ async fn update(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
     let user_id = user_id(req)?;
     let reads = Reads { user: Some(user_id), verification: true, ..Reads::default() };
-    let first = ctx.authorize(req, env, reads).await?;
+    let first = ctx.authorize(req, env, Scope::UsersWrite, reads).await?;
     let input: UserInput = json_body(req)?;
     if input.id.is_some() {
         return Err(ApiError::bad_request("bad_request", "The id of a user cannot be changed.").field("id"));
@@ -106,7 +107,7 @@ async fn try_update(
 ) -> ApiResult<(User, Arc<FieldSettings>, bool)> {
     let current = match read {
         Some(r) => r,
-        None => ctx.authorize(req, env, Reads { fresh_fields: true, ..reads }).await?,
+        None => ctx.authorize(req, env, Scope::UsersWrite, Reads { fresh_fields: true, ..reads }).await?,
     };
     let before = current.user.as_ref().ok_or_else(|| ApiError::not_found("User").field("userId"))?;
     let now = Timestamp::now();

@@ -5,6 +5,7 @@
 //! refused with 422 `cannot_switch_to_unique` and the configuration is not saved.
 
 use super::unique_switch::claim_existing_values;
+use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, respond};
@@ -29,7 +30,8 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
 
 async fn route(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
-    let read = ctx.authorize(req, env, Reads { fresh_fields: true, ..Reads::default() }).await?;
+    let need = if req.method() == Method::GET { Scope::SettingsRead } else { Scope::SettingsWrite };
+    let read = ctx.authorize(req, env, need, Reads { fresh_fields: true, ..Reads::default() }).await?;
     match *req.method() {
         Method::GET => Ok(json_response(StatusCode::OK, &json!({ "fields": read.fields.specs() }))),
         Method::PUT => {

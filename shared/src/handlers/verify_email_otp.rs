@@ -6,6 +6,7 @@
 //! one code exactly one wins.
 
 use super::view::{UserEnvelope, UserView};
+use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, respond, user_id};
@@ -56,7 +57,7 @@ async fn verify(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
     let user_id = user_id(req)?;
     let reads = Reads { user: Some(user_id), verification: true, ..Reads::default() };
-    let first = ctx.authorize(req, env, reads).await?;
+    let first = ctx.authorize(req, env, Scope::UsersWrite, reads).await?;
     let body: VerifyRequest = json_body(req)?;
     let token = body.verification_token.as_str();
     if token.len() != 6 || !token.bytes().all(|b| b.is_ascii_digit()) {
@@ -105,7 +106,7 @@ async fn try_apply(
 ) -> ApiResult<(User, Arc<FieldSettings>)> {
     let current = match read {
         Some(r) => r,
-        None => ctx.authorize(req, env, Reads { fresh_fields: true, ..reads }).await?,
+        None => ctx.authorize(req, env, Scope::UsersWrite, Reads { fresh_fields: true, ..reads }).await?,
     };
     let before = current.user.as_ref().ok_or_else(|| ApiError::not_found("User").field("userId"))?;
     let mut after = before.clone();

@@ -1,6 +1,7 @@
 //! The `User` object of every response: stored fields, credentials and the current
 //! `missingFields`. `version`, the claims record and anything secret never appear.
 
+use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, user_id};
@@ -38,7 +39,7 @@ pub async fn read_user(ctx: &AppContext, req: &Request) -> ApiResult<(User, Arc<
     let env = environment_id(req)?;
     let user_id = user_id(req)?;
     let reads = Reads { user: Some(user_id), fresh_fields: true, ..Reads::default() };
-    let read = ctx.authorize(req, env, reads).await?;
+    let read = ctx.authorize(req, env, Scope::UsersRead, reads).await?;
     let user = read.user.ok_or_else(|| ApiError::not_found("User").field("userId"))?;
     Ok((user, read.fields))
 }

@@ -1,49 +1,143 @@
-//! API key items, addressed by the key's hash (hashing is `auth`'s; the key itself is never
-//! stored). Each names its environment.
+//! API key items. A key is recorded three times, written and deleted in one transaction:
+//! by its hash (what authorising a request reads; the key itself is never stored), by its public
+//! id (to revoke a key without holding it) and in its environment's partition (to list keys).
+//! Hashing is `auth`'s: the store only ever sees the hash.
 
 use super::attrs::{key_attrs, string_attr, string_of, Item};
 use super::errors::{from_sdk, StoreError};
-use super::keys;
+use super::keys::{self, SK_API_KEY};
 use super::transact::{Condition, Guard, Tx};
 use super::Store;
-use aws_sdk_dynamodb::types::ReturnValue;
+use crate::auth::scopes::Scopes;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
 use uuid::Uuid;
 
-/// The environment an API key item belongs to, if it reads as one.
-pub fn environment_of_key(item: &Item) -> Option<Uuid> {
-    string_of(item, "environmentId").and_then(|v| Uuid::parse_str(v).ok())
+/// What a key grants: its environment and scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyGrant {
+    pub environment: Uuid,
+    pub scopes: Scopes,
+}
+
+/// A key as an operator sees it (never the secret or its hash).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyInfo {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: String,
+}
+
+/// A key to record.
+pub struct KeyRecord<'a> {
+    pub environment: Uuid,
+    pub hash: &'a str,
+    pub id: &'a str,
+    pub name: &'a str,
+    pub scopes: Scopes,
+    pub created_at: &'a str,
+}
+
+fn scope_list(scopes: Scopes) -> AttributeValue {
+    AttributeValue::L(scopes.names().into_iter().map(AttributeValue::S).collect())
+}
+
+fn stored_scopes(item: &Item) -> Scopes {
+    let names: Option<Vec<String>> =
+        item.get("scopes").and_then(|v| v.as_l().ok()).map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect());
+    Scopes::from_stored(names.as_deref())
+}
+
+/// What the key item addressed by a hash grants, if it reads as one.
+pub fn key_grant(item: &Item) -> Option<KeyGrant> {
+    let environment = string_of(item, "environmentId").and_then(|v| Uuid::parse_str(v).ok())?;
+    Some(KeyGrant { environment, scopes: stored_scopes(item) })
 }
 
 impl Store {
-    /// Adds the record of a key (by hash) for `env` to `tx`.
-    pub(super) fn put_api_key(&self, tx: &mut Tx, env: Uuid, key_hash: &str, created_at: &str) {
-        let mut record = key_attrs(&keys::api_key(key_hash));
-        record.insert("environmentId".into(), string_attr(env.to_string()));
-        record.insert("createdAt".into(), string_attr(created_at));
-        tx.put(&self.table, record, Some(Condition::new("attribute_not_exists(pk)")), Guard::Fresh);
+    /// Adds the three records of a key to `tx`.
+    pub(super) fn put_api_key(&self, tx: &mut Tx, key: &KeyRecord<'_>) {
+        let fresh = || Some(Condition::new("attribute_not_exists(pk)"));
+        let common = |mut item: Item| {
+            item.insert("environmentId".into(), string_attr(key.environment.to_string()));
+            item.insert("keyId".into(), string_attr(key.id));
+            item.insert("name".into(), string_attr(key.name));
+            item.insert("scopes".into(), scope_list(key.scopes));
+            item.insert("createdAt".into(), string_attr(key.created_at));
+            item
+        };
+        tx.put(&self.table, common(key_attrs(&keys::api_key(key.hash))), fresh(), Guard::Fresh);
+        let mut by_id = common(key_attrs(&keys::api_key_by_id(key.id)));
+        by_id.insert("keyHash".into(), string_attr(key.hash));
+        tx.put(&self.table, by_id, fresh(), Guard::Fresh);
+        tx.put(&self.table, common(key_attrs(&keys::environment_api_key(key.environment, key.id))), fresh(), Guard::Fresh);
     }
 
     /// Records another key for an existing environment ([`StoreError::NoEnvironment`] if none).
-    pub async fn add_api_key(&self, env: Uuid, key_hash: &str, created_at: &str) -> Result<(), StoreError> {
-        if self.get_item(&keys::environment(env)).await?.is_none() {
+    pub async fn add_api_key(&self, key: &KeyRecord<'_>) -> Result<(), StoreError> {
+        if self.get_item(&keys::environment(key.environment)).await?.is_none() {
             return Err(StoreError::NoEnvironment);
         }
         let mut tx = Tx::default();
-        self.put_api_key(&mut tx, env, key_hash, created_at);
+        self.put_api_key(&mut tx, key);
         self.run(tx).await
     }
 
-    /// Deletes a key's record; `false` if it was unknown.
-    pub async fn delete_api_key(&self, key_hash: &str) -> Result<bool, StoreError> {
-        let out = self
+    /// The keys of an environment, oldest id first.
+    pub async fn api_keys(&self, env: Uuid) -> Result<Vec<ApiKeyInfo>, StoreError> {
+        let (pk, _) = keys::environment(env);
+        let mut pages = self
             .client
-            .delete_item()
+            .query()
             .table_name(&self.table)
-            .set_key(Some(key_attrs(&keys::api_key(key_hash))))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(from_sdk)?;
-        Ok(out.attributes.is_some())
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", string_attr(pk))
+            .expression_attribute_values(":prefix", string_attr(format!("{SK_API_KEY}#")))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut out = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(from_sdk)?;
+            out.push(ApiKeyInfo {
+                id: string_of(&item, "keyId").unwrap_or_default().to_string(),
+                name: string_of(&item, "name").unwrap_or_default().to_string(),
+                scopes: stored_scopes(&item).names(),
+                created_at: string_of(&item, "createdAt").unwrap_or_default().to_string(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Deletes the key with this public id; `false` if there is none.
+    pub async fn delete_api_key_by_id(&self, id: &str) -> Result<bool, StoreError> {
+        let Some(item) = self.get_item(&keys::api_key_by_id(id)).await? else { return Ok(false) };
+        let hash = string_of(&item, "keyHash").unwrap_or_default().to_string();
+        let env = string_of(&item, "environmentId").and_then(|v| Uuid::parse_str(v).ok());
+        self.delete_api_key_records(&hash, Some(id), env).await
+    }
+
+    /// Deletes the key with this hash (and its other records); `false` if it was unknown.
+    pub async fn delete_api_key_by_hash(&self, hash: &str) -> Result<bool, StoreError> {
+        let Some(item) = self.get_item(&keys::api_key(hash)).await? else { return Ok(false) };
+        let id = string_of(&item, "keyId").map(str::to_string);
+        let env = key_grant(&item).map(|g| g.environment);
+        self.delete_api_key_records(hash, id.as_deref(), env).await
+    }
+
+    /// A key from before ids existed has only its hash record.
+    async fn delete_api_key_records(&self, hash: &str, id: Option<&str>, env: Option<Uuid>) -> Result<bool, StoreError> {
+        let mut tx = Tx::default();
+        tx.delete(&self.table, key_attrs(&keys::api_key(hash)), None, Guard::Fresh);
+        if let Some(id) = id {
+            tx.delete(&self.table, key_attrs(&keys::api_key_by_id(id)), None, Guard::Fresh);
+            if let Some(env) = env {
+                tx.delete(&self.table, key_attrs(&keys::environment_api_key(env, id)), None, Guard::Fresh);
+            }
+        }
+        self.run(tx).await.map(|()| true)
     }
 }

@@ -16,7 +16,7 @@ pub fn number_attr(value: impl ToString) -> AttributeValue {
 
 /// The `pk`/`sk` attributes that address `key`.
 pub fn key_attrs(key: &Key) -> Item {
-    HashMap::from([("pk".to_string(), string_attr(key.0.clone())), ("sk".to_string(), string_attr(key.1))])
+    HashMap::from([("pk".to_string(), string_attr(key.0.clone())), ("sk".to_string(), string_attr(key.1.clone()))])
 }
 
 /// The (pk, sk) of a stored item, to find it among a batch's answers.

@@ -9,20 +9,22 @@ pub const SK_PROFILE: &str = "PROFILE";
 pub const SK_EMAIL_VERIFICATION: &str = "EMAILVERIFY";
 pub const SK_CLAIM: &str = "CLAIM";
 pub const SK_API_KEY: &str = "APIKEY";
+pub const SK_API_KEY_ID: &str = "APIKEYID";
 
 /// Users of an environment are spread over this many GSI partitions (by the first hex digit of
 /// their id), so listing them never funnels an environment's writes into one partition.
 pub const USER_INDEX: &str = "usersByEnvironment";
 pub const USER_INDEX_SHARDS: u32 = 16;
 
-pub type Key = (String, &'static str);
+/// (pk, sk) of one item.
+pub type Key = (String, String);
 
 pub fn environment(env: Uuid) -> Key {
-    (format!("ENV#{env}"), SK_ENVIRONMENT)
+    (format!("ENV#{env}"), SK_ENVIRONMENT.to_string())
 }
 
 pub fn fields(env: Uuid) -> Key {
-    (format!("ENV#{env}"), SK_FIELDS)
+    (format!("ENV#{env}"), SK_FIELDS.to_string())
 }
 
 pub fn user_partition(env: Uuid, user: Uuid) -> String {
@@ -30,20 +32,31 @@ pub fn user_partition(env: Uuid, user: Uuid) -> String {
 }
 
 pub fn profile(env: Uuid, user: Uuid) -> Key {
-    (user_partition(env, user), SK_PROFILE)
+    (user_partition(env, user), SK_PROFILE.to_string())
 }
 
 pub fn email_verification(env: Uuid, user: Uuid) -> Key {
-    (user_partition(env, user), SK_EMAIL_VERIFICATION)
+    (user_partition(env, user), SK_EMAIL_VERIFICATION.to_string())
 }
 
 /// The claim on a normalised unique value of one field; its `userId` says who holds it.
 pub fn claim(env: Uuid, field: &str, value: &str) -> Key {
-    (format!("ENV#{env}#UNIQUE#{field}#{value}"), SK_CLAIM)
+    (format!("ENV#{env}#UNIQUE#{field}#{value}"), SK_CLAIM.to_string())
 }
 
+/// The API key record addressed by the key's hash: what authorising a request reads.
 pub fn api_key(hash: &str) -> Key {
-    (format!("APIKEY#{hash}"), SK_API_KEY)
+    (format!("APIKEY#{hash}"), SK_API_KEY.to_string())
+}
+
+/// The same key addressed by its public id: to revoke a key without holding it.
+pub fn api_key_by_id(id: &str) -> Key {
+    (format!("APIKEYID#{id}"), SK_API_KEY_ID.to_string())
+}
+
+/// The key's entry in its environment's partition: to list an environment's keys.
+pub fn environment_api_key(env: Uuid, id: &str) -> Key {
+    (format!("ENV#{env}"), format!("{SK_API_KEY}#{id}"))
 }
 
 pub fn user_index_pk(env: Uuid, shard: u32) -> String {

@@ -17,7 +17,7 @@ mod transact;
 mod users;
 mod verifications;
 
-pub use api_keys::environment_of_key;
+pub use api_keys::{key_grant, ApiKeyInfo, KeyGrant, KeyRecord};
 pub use attrs::Item;
 pub use errors::StoreError;
 pub use field_config::StoredFields;

@@ -12,7 +12,7 @@ pub struct Found(HashMap<(String, String), Item>);
 
 impl Found {
     pub fn take(&mut self, key: &Key) -> Option<Item> {
-        self.0.remove(&(key.0.clone(), key.1.to_string()))
+        self.0.remove(key)
     }
 }
 
