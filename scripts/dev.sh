@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs userfields locally: installs what is missing, starts moto (DynamoDB + SES) on loopback,
-# creates the table, the SES sender and a demo environment, prints its id and API key, then serves
-# every function with `cargo lambda watch` on http://127.0.0.1:9000/lambda-url/<function>/...
+# compiles the CLI and every function (cargo's progress shown), creates the table, the SES sender
+# and a demo environment, prints its id and API key, then serves every function with
+# `cargo lambda watch` on http://127.0.0.1:9000/lambda-url/<function>/...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -21,7 +22,12 @@ export EMAIL_FROM=${EMAIL_FROM:-no-reply@userfields.local}
 export OTP_HMAC_KEY=${OTP_HMAC_KEY:-local-development-otp-hmac-key-not-secret}
 export RUST_LOG=${RUST_LOG:-info}
 
-cargo build --quiet -p userfields-cli
+# One build of the CLI and every function binary, with cargo's progress shown: `cargo lambda watch`
+# runs `cargo run --bin <function>` with the same packages and profile, so it finds them built and
+# the first request to a function does not wait for a silent compile.
+echo "== compiling the userfields CLI and the six function binaries (cargo build --bins)" >&2
+echo "   the first build takes several minutes on a small machine; later ones take seconds" >&2
+cargo build --bins
 ./target/debug/userfields create-table
 ./target/debug/userfields verify-sender
 demo=$(./target/debug/userfields create-environment --name demo)
@@ -29,7 +35,10 @@ env_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["environment
 api_key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["apiKey"])' "$demo")
 cat <<INFO
 
-  moto (DynamoDB + SES):  $AWS_ENDPOINT_URL   (sent email: $AWS_ENDPOINT_URL/moto-api/data.json)
+  moto (DynamoDB + SES):  $AWS_ENDPOINT_URL
+  last code sent to an address:
+                          curl -s '$AWS_ENDPOINT_URL/userfields-dev/last-email?to=new@example.com'
+                          (every email kept for it, oldest first: .../userfields-dev/emails?to=...)
   environmentId:          $env_id
   apiKey:                 $api_key
 

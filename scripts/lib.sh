@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/dev.sh and scripts/test.sh: installs the Python tools and runs moto.
 
 ensure_python_tools() {
