@@ -52,6 +52,7 @@ FUNCTIONS = [
 FLOOR = "hello-floor"
 TABLE = "userfields-bench"
 OTP_KEY = "bench-only-otp-hmac-key-0123456789abcdef"  # 40 chars, local only
+OTP_SECRET = "userfields-bench-otp-key"
 VERIFY_CODE = "123456"
 RUNTIME_PREFIX = "/2018-06-01/runtime"
 
@@ -456,18 +457,23 @@ class Workload:
 
 
 def dynamodb(port: int, op: str, payload: dict) -> dict:
+    return aws_json(port, "dynamodb", "1.0", f"DynamoDB_20120810.{op}", payload)
+
+
+def aws_json(port: int, service: str, version: str, target: str, payload: dict) -> dict:
+    """One call of an AWS JSON-protocol API on moto, unsigned (moto does not check)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         conn.request("POST", "/", body=json.dumps(payload), headers={
-            "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Target": f"DynamoDB_20120810.{op}",
-            "Authorization": "AWS4-HMAC-SHA256 Credential=x/20250101/us-east-1/dynamodb/aws4_request, "
+            "Content-Type": f"application/x-amz-json-{version}",
+            "X-Amz-Target": target,
+            "Authorization": f"AWS4-HMAC-SHA256 Credential=x/20250101/us-east-1/{service}/aws4_request, "
                              "SignedHeaders=host, Signature=0",
         })
         resp = conn.getresponse()
         data = resp.read()
         if resp.status != 200:
-            raise RuntimeError(f"DynamoDB {op}: {resp.status} {data[:300]!r}")
+            raise RuntimeError(f"{target}: {resp.status} {data[:300]!r}")
         return json.loads(data or b"{}")
     finally:
         conn.close()
@@ -783,12 +789,15 @@ def main() -> int:
         "AWS_SECRET_ACCESS_KEY": "x",
         "TABLE_NAME": TABLE,
         "EMAIL_FROM": "no-reply@userfields.local",
-        "OTP_HMAC_KEY": OTP_KEY,
+        # update-user and verify-email-otp read the code-hashing key from Secrets Manager at init.
+        "OTP_HMAC_KEY_SECRET": OTP_SECRET,
         "RUST_LOG": os.environ.get("RUST_LOG", "info"),
     }
     for old in LOGS.glob("*.log"):
         if old.name != "moto.log":
             old.unlink()
+    aws_json(moto_port, "secretsmanager", "1.1", "secretsmanager.CreateSecret",
+             {"Name": OTP_SECRET, "SecretString": OTP_KEY})
     cli(base_env, "create-table")
     cli(base_env, "verify-sender")
     created = json.loads(cli(base_env, "create-environment", "--name", "bench"))

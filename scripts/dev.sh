@@ -18,8 +18,18 @@ export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 export TABLE_NAME=${TABLE_NAME:-userfields}
 export EMAIL_FROM=${EMAIL_FROM:-no-reply@userfields.local}
-# Local only: a fixed key so every function process hashes codes alike. Never use it deployed.
-export OTP_HMAC_KEY=${OTP_HMAC_KEY:-local-development-otp-hmac-key-not-secret}
+# The code-hashing key lives in Secrets Manager, as deployed (moto here): a random one per run,
+# read by update-user and verify-email-otp at start-up. No key is in any environment variable.
+export OTP_HMAC_KEY_SECRET=${OTP_HMAC_KEY_SECRET:-userfields-otp-key}
+python3 - <<'PY'
+import os, secrets, boto3
+client = boto3.client("secretsmanager", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                      aws_access_key_id="local", aws_secret_access_key="local")
+try:
+    client.create_secret(Name=os.environ["OTP_HMAC_KEY_SECRET"], SecretString=secrets.token_hex(32))
+except client.exceptions.ResourceExistsException:
+    pass
+PY
 export RUST_LOG=${RUST_LOG:-info}
 
 # One build of the CLI and every function binary, with cargo's progress shown: `cargo lambda watch`

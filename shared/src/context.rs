@@ -38,10 +38,6 @@ pub struct AppContext {
 }
 
 impl AppContext {
-    pub async fn from_env() -> Result<Self, String> {
-        Ok(Self::with_settings(Settings::from_env()?).await)
-    }
-
     /// A context with the given settings and the SDK configured from the environment.
     pub async fn with_settings(settings: Settings) -> Self {
         let sdk = crate::aws::sdk_config(&settings).await;

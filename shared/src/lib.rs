@@ -17,5 +17,6 @@ pub mod model;
 pub mod otp;
 pub mod prefetch;
 pub mod runtime;
+pub mod secrets;
 pub mod settings;
 pub mod store;

@@ -16,6 +16,11 @@ pub fn new_code() -> String {
     format!("{:06}", rand::rng().random_range(0..1_000_000u32))
 }
 
+/// Whether `key` can hash codes: a function that hashes none loads no key, and must not start.
+pub fn usable_key(key: &[u8]) -> bool {
+    key.len() >= crate::secrets::MIN_OTP_KEY_BYTES
+}
+
 /// The stored form of a code, bound to its verification so a hash can't be replayed elsewhere.
 pub fn hash_code(key: &[u8], verification: Uuid, code: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");

@@ -6,18 +6,32 @@
 //! the same context (every handler future is `Send`, the caches are behind mutexes).
 
 use crate::context::AppContext;
+use crate::settings::{OtpKeySource, Settings};
 use lambda_http::{service_fn, Body, Request, Response};
 use std::convert::Infallible;
 use std::future::Future;
 use tracing::Instrument;
 
-pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+/// What a function needs at init beyond the shared settings.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Nothing,
+    /// The key email codes are hashed under (update-user, verify-email-otp).
+    OtpKey,
+}
+
+pub async fn run<F, Fut>(needs: Needs, handler: F) -> Result<(), lambda_http::Error>
 where
     F: Fn(&'static AppContext, Request) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = Response<Body>> + Send + 'static,
 {
     crate::logging::init();
-    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?));
+    let mut settings = Settings::from_env()?;
+    let sdk = crate::aws::sdk_config(&settings).await;
+    if needs == Needs::OtpKey {
+        settings.otp_key = crate::secrets::load_otp_key(&sdk, &OtpKeySource::from_env()?).await?;
+    }
+    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::new(&sdk, settings)));
     lambda_http::run_concurrent(service_fn(move |req: Request| {
         let span = crate::logging::request_span(&req);
         let response = handler(ctx, req);

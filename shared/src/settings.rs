@@ -1,46 +1,80 @@
-//! Configuration from the environment, read once per container.
+//! Configuration from the environment, read once per container. No secret is read from the
+//! environment: the code-hashing key comes from Secrets Manager (see `secrets.rs`).
 
 use std::env;
-
-/// Marks the local emulator; only there may a missing OTP key fall back to a fixed dev key.
-const DEV_OTP_KEY: &[u8] = b"userfields-local-development-only-otp-key";
 
 pub struct Settings {
     pub table_name: String,
     pub email_from: String,
+    /// The key codes are hashed under: empty in functions that hash no codes.
     pub otp_key: Vec<u8>,
     /// `AWS_ENDPOINT_URL`, set only against a local emulator.
     pub endpoint_url: Option<String>,
 }
 
-impl Settings {
-    /// What the functions run with: the OTP key is required.
+/// Where a function that hashes codes gets its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OtpKeySource {
+    /// A Secrets Manager secret id or ARN (`OTP_HMAC_KEY_SECRET`), read at init.
+    Secret(String),
+    /// The fixed development key: only with an explicit `USERFIELDS_DEV=1`.
+    Development,
+}
+
+impl OtpKeySource {
     pub fn from_env() -> Result<Self, String> {
-        Self::load(true)
+        Self::from_lookup(|name| env::var(name).ok().filter(|v| !v.is_empty()))
     }
 
-    /// What the admin CLI runs with: it hashes no codes, so it needs no OTP key.
-    pub fn for_admin() -> Result<Self, String> {
-        Self::load(false)
+    fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        if var("OTP_HMAC_KEY").is_some() {
+            return Err("OTP_HMAC_KEY is no longer read: store the key in Secrets Manager and name it in \
+                        OTP_HMAC_KEY_SECRET (the template does), or set USERFIELDS_DEV=1 locally"
+                .into());
+        }
+        match (var("OTP_HMAC_KEY_SECRET"), var("USERFIELDS_DEV").as_deref()) {
+            (Some(secret), _) => Ok(Self::Secret(secret)),
+            (None, Some("1")) => Ok(Self::Development),
+            (None, _) => Err("OTP_HMAC_KEY_SECRET (the Secrets Manager secret holding the code-hashing key) is \
+                              required; for local development only, set USERFIELDS_DEV=1"
+                .into()),
+        }
     }
+}
 
-    fn load(needs_otp_key: bool) -> Result<Self, String> {
-        let endpoint_url = env::var("AWS_ENDPOINT_URL").ok().filter(|v| !v.is_empty());
-        let otp_key = match env::var("OTP_HMAC_KEY") {
-            Ok(key) if key.len() >= 32 => key.into_bytes(),
-            Ok(_) => return Err("OTP_HMAC_KEY must be at least 32 characters".into()),
-            Err(_) if !needs_otp_key => Vec::new(),
-            Err(_) if endpoint_url.is_some() => {
-                tracing::warn!("OTP_HMAC_KEY unset: using the local development key");
-                DEV_OTP_KEY.to_vec()
-            }
-            Err(_) => return Err("OTP_HMAC_KEY is required outside local development".into()),
-        };
+impl Settings {
+    pub fn from_env() -> Result<Self, String> {
         Ok(Self {
             table_name: env::var("TABLE_NAME").unwrap_or_else(|_| "userfields".into()),
             email_from: env::var("EMAIL_FROM").unwrap_or_else(|_| "no-reply@userfields.local".into()),
-            otp_key,
-            endpoint_url,
+            otp_key: Vec::new(),
+            endpoint_url: env::var("AWS_ENDPOINT_URL").ok().filter(|v| !v.is_empty()),
         })
+    }
+
+    /// What the admin CLI runs with: it hashes no codes.
+    pub fn for_admin() -> Result<Self, String> {
+        Self::from_env()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(vars: &[(&str, &str)]) -> Result<OtpKeySource, String> {
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        OtpKeySource::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn the_key_comes_from_a_secret_or_an_explicit_development_switch() {
+        assert_eq!(source(&[("OTP_HMAC_KEY_SECRET", "arn:x")]), Ok(OtpKeySource::Secret("arn:x".into())));
+        assert_eq!(source(&[("USERFIELDS_DEV", "1")]), Ok(OtpKeySource::Development));
+        // A local endpoint alone no longer selects the development key.
+        assert!(source(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:5050")]).is_err());
+        assert!(source(&[("USERFIELDS_DEV", "true")]).is_err());
+        // A plaintext key in the environment is refused, not silently used.
+        assert!(source(&[("OTP_HMAC_KEY", "x".repeat(40).as_str()), ("USERFIELDS_DEV", "1")]).is_err());
     }
 }

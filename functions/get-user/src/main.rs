@@ -2,5 +2,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    userfields::runtime::run(userfields::handlers::get_user::handle).await
+    userfields::runtime::run(userfields::runtime::Needs::Nothing, userfields::handlers::get_user::handle).await
 }

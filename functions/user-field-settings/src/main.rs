@@ -2,5 +2,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    userfields::runtime::run(userfields::handlers::user_field_settings::handle).await
+    userfields::runtime::run(userfields::runtime::Needs::Nothing, userfields::handlers::user_field_settings::handle).await
 }

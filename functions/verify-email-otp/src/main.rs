@@ -2,5 +2,5 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    userfields::runtime::run(userfields::handlers::verify_email_otp::handle).await
+    userfields::runtime::run(userfields::runtime::Needs::OtpKey, userfields::handlers::verify_email_otp::handle).await
 }

@@ -191,6 +191,10 @@ async fn send_code(
             return Err(StoreError::TooSoon.into());
         }
     }
+    if !otp::usable_key(&ctx.settings.otp_key) {
+        tracing::error!("this function was started without the OTP key (runtime::Needs::OtpKey)");
+        return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Codes cannot be issued here."));
+    }
     let code = otp::new_code();
     let verification_uuid = Uuid::new_v4();
     let expires_at = now.plus_seconds(CODE_TTL_SECONDS);
