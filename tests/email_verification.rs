@@ -169,7 +169,8 @@ async fn when_ses_refuses_nothing_is_written() {
     let (_, body) = create_user(&refusing, &env, json!({"email": "keep@example.com", "alias": "before"})).await;
     let id = user_id_of(&body);
     let got = update_user(&refusing, &env, id, json!({"email": "new-ses-fail@example.com", "alias": "after"})).await;
-    assert_error(&got, 503, "email_delivery_failed", Some("email"));
+    // An unverified sender is a permanent refusal (MessageRejected): not "try again".
+    assert_error(&got, 502, "email_rejected", Some("email"));
     let (_, read) = get_user(&refusing, &env, id).await;
     assert_eq!(read["user"]["alias"], "before", "the rest of the request is not applied either");
     assert_eq!(read["user"]["email"], "keep@example.com");

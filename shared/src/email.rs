@@ -1,6 +1,7 @@
 //! Sends verification codes through Amazon SES v2 (locally: the same client against moto).
 
 use crate::error::{ApiError, ApiResult};
+use lambda_http::http::StatusCode;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 
 pub struct Mailer {
@@ -41,8 +42,45 @@ impl Mailer {
             .map_err(|e| {
                 // The SDK error never contains the message body, so the code is not logged here.
                 tracing::error!(error = %aws_sdk_sesv2::error::DisplayErrorContext(&e), "SES send failed");
-                ApiError::unavailable("email_delivery_failed", "The verification email could not be sent; try again.")
+                let code = e.as_service_error().and_then(|s| s.meta().code()).unwrap_or_default();
+                if is_permanent(code) {
+                    ApiError::new(
+                        StatusCode::BAD_GATEWAY,
+                        "email_rejected",
+                        "The email service refused to send the code, and will again: the sender's email setup needs the operator's attention.",
+                    )
                     .field("email")
+                } else {
+                    ApiError::unavailable("email_delivery_failed", "The verification email could not be sent; try again.")
+                        .field("email")
+                }
             })
+    }
+}
+
+/// SES refusals that a retry cannot change: the message or sender refused, sending paused or
+/// suspended, an identity missing or unverified. Throttling and network failures are not here.
+fn is_permanent(code: &str) -> bool {
+    matches!(
+        code,
+        "MessageRejected"
+            | "AccountSuspendedException"
+            | "SendingPausedException"
+            | "MailFromDomainNotVerifiedException"
+            | "NotFoundException"
+            | "BadRequestException"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_refusals_that_stay_are_permanent() {
+        for code in ["MessageRejected", "AccountSuspendedException", "SendingPausedException"] {
+            assert!(super::is_permanent(code), "{code}");
+        }
+        for code in ["TooManyRequestsException", "LimitExceededException", "InternalFailure", ""] {
+            assert!(!super::is_permanent(code), "{code}");
+        }
     }
 }
