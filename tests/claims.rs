@@ -269,3 +269,57 @@ async fn an_unreadable_user_is_skipped_and_reported_when_a_field_becomes_unique(
     assert_eq!(body["skippedUsers"], json!([broken]));
     assert_eq!(ctx.store.claim_holder(env.id, "badge", "red").await.unwrap(), Some(good));
 }
+
+/// Making two fields unique where the second cannot be: the claims written for the first are
+/// taken back, the configuration is unchanged, and the table is as before (reconcile is clean).
+#[tokio::test]
+async fn a_refused_switch_to_unique_leaves_nothing_behind() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let both = |unique: bool| {
+        json!([{"name": "email", "type": "standard", "required": false},
+            {"name": "badge", "type": "custom", "unique": unique, "position": 1},
+            {"name": "team_code", "type": "custom", "unique": unique, "position": 2}])
+    };
+    ok(&put_settings(&ctx, &env, both(false)).await);
+    let (a, b) = (new_user(&ctx, &env).await, new_user(&ctx, &env).await);
+    ok(&update_user(&ctx, &env, a, json!({"metadata": {"badge": "red", "team_code": "T1"}})).await);
+    ok(&update_user(&ctx, &env, b, json!({"metadata": {"badge": "blue", "team_code": "t1"}})).await);
+
+    let got = put_settings(&ctx, &env, both(true)).await;
+    assert_error(&got, 422, "cannot_switch_to_unique", Some("team_code"));
+    for value in ["red", "blue"] {
+        assert_eq!(ctx.store.claim_holder(env.id, "badge", value).await.unwrap(), None, "{value} taken back");
+    }
+    let stored = ctx.store.fields(env.id).await.unwrap().settings();
+    assert!(!stored.get("badge").unwrap().is_unique());
+    let report = ctx.store.reconcile_claims(env.id, &stored, false).await.unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    // The users are as usable as before.
+    ok(&update_user(&ctx, &env, a, json!({"metadata": {"badge": "green", "team_code": "T1"}})).await);
+}
+
+/// Past the bound a request may claim for, the API names the CLI path; the CLI's unbounded run
+/// (the same operation) makes the field unique.
+#[tokio::test]
+async fn large_environments_switch_to_unique_through_the_cli_path() {
+    use userfields::field_changes::save_field_settings;
+    use userfields::model::field_rules::FieldSettings;
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    ok(&put_settings(&ctx, &env, badge(true, false, None)).await);
+    for value in ["red", "blue"] {
+        let user = new_user(&ctx, &env).await;
+        ok(&set_badge(&ctx, &env, user, json!(value)).await);
+    }
+    let stored = ctx.store.fields(env.id).await.unwrap();
+    let version = stored.version;
+    let old = stored.settings();
+    let unique = || FieldSettings::parse(serde_json::from_value(badge(true, true, None)).unwrap()).unwrap();
+    let err = save_field_settings(&ctx, env.id, &old, version, unique(), Some(1)).await.err().unwrap();
+    assert_eq!((err.status.as_u16(), err.code), (422, "environment_too_large"));
+    assert!(err.message.contains("userfields switch-to-unique"), "{}", err.message);
+    let saved = save_field_settings(&ctx, env.id, &old, version, unique(), None).await.unwrap();
+    assert_eq!(saved.version, version + 1);
+    assert!(ctx.store.claim_holder(env.id, "badge", "red").await.unwrap().is_some());
+}

@@ -11,6 +11,9 @@
 //!   userfields revoke-api-key                delete the key read from standard input
 //!                                            (warm functions forget a revoked key within 60 s)
 //!   userfields verify-sender                 register EMAIL_FROM as an SES identity
+//!   userfields switch-to-unique ENVIRONMENT_ID FIELD
+//!                                            make a custom field unique however many users the
+//!                                            environment has (the API refuses above 2,000)
 //!   userfields reconcile-claims ENVIRONMENT_ID [--repair]
 //!                                            find (and with --repair, fix) uniqueness claims out
 //!                                            of step with the users' claims records
@@ -27,7 +30,7 @@ use uuid::Uuid;
 const USAGE: &str = "usage: userfields create-table | create-environment [--name NAME] | \
 create-api-key ENVIRONMENT_ID [--name NAME] [--scopes S1,S2] | list-api-keys ENVIRONMENT_ID | \
 revoke-api-key --id ID | revoke-api-key (key on stdin) | verify-sender | \
-reconcile-claims ENVIRONMENT_ID [--repair]";
+switch-to-unique ENVIRONMENT_ID FIELD | reconcile-claims ENVIRONMENT_ID [--repair]";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -61,6 +64,7 @@ async fn main() -> ExitCode {
         ["revoke-api-key", "--id", id] => revoke_api_key_by_id(&ctx, id).await,
         ["revoke-api-key"] => revoke_api_key(&ctx).await,
         ["verify-sender"] => verify_sender(&ctx).await,
+        ["switch-to-unique", env, field] => switch_to_unique(&ctx, env, field).await,
         ["reconcile-claims", env] => reconcile_claims(&ctx, env, false).await,
         ["reconcile-claims", env, "--repair"] => reconcile_claims(&ctx, env, true).await,
         _ => {
@@ -172,6 +176,29 @@ async fn verify_sender(ctx: &AppContext) -> Result<(), ApiError> {
         Err(e) if e.as_service_error().is_some_and(|e| e.is_already_exists_exception()) => Ok(()),
         Err(e) => Err(ApiError::unavailable("ses_unavailable", format!("{e}"))),
     }
+}
+
+/// The settings PUT with no bound on the users claimed for: reads the configuration, marks the
+/// field unique and saves it through the same operation (claims first, taken back on failure).
+async fn switch_to_unique(ctx: &AppContext, env: &str, field: &str) -> Result<(), ApiError> {
+    let env = environment_id(env)?;
+    let stored = ctx.store.fields(env).await?;
+    let version = stored.version;
+    let current = stored.settings();
+    let mut specs = current.specs();
+    let spec = specs
+        .iter_mut()
+        .find(|s| s.name == field && s.kind == userfields::model::field_spec::FieldKind::Custom)
+        .ok_or_else(|| ApiError::not_found("Custom field").field(field))?;
+    spec.unique = Some(true);
+    if let Some(rules) = spec.validation_rules.as_mut() {
+        rules.unique = Some(true);
+    }
+    let new = userfields::model::field_rules::FieldSettings::parse(specs)?;
+    let saved = userfields::field_changes::save_field_settings(ctx, env, &current, version, new, None).await?;
+    println!("{}", serde_json::json!({ "version": saved.version, "skippedUsers": saved.skipped }));
+    eprintln!("{field} is unique (configuration version {})", saved.version);
+    Ok(())
 }
 
 /// Prints the report as JSON on stdout and a one-line summary on stderr.

@@ -59,11 +59,13 @@ impl Mailer {
 }
 
 /// SES refusals that a retry cannot change: the message or sender refused, sending paused or
-/// suspended, an identity missing or unverified. Throttling and network failures are not here.
+/// suspended, an identity missing or unverified, the function not allowed to send (IAM, or the
+/// SES sandbox checking the recipient). Throttling and network failures are not here.
 fn is_permanent(code: &str) -> bool {
     matches!(
         code,
         "MessageRejected"
+            | "AccessDeniedException"
             | "AccountSuspendedException"
             | "SendingPausedException"
             | "MailFromDomainNotVerifiedException"

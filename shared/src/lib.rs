@@ -10,6 +10,7 @@ pub mod cache;
 pub mod context;
 pub mod email;
 pub mod error;
+pub mod field_changes;
 pub mod handlers;
 pub mod http;
 pub mod logging;

@@ -8,6 +8,5 @@ pub mod update_user;
 pub mod user_field_settings;
 pub mod verify_email_otp;
 
-mod unique_switch;
 mod user_rules;
 mod view;

@@ -1,22 +1,22 @@
 //! GET and PUT /environments/{environmentId}/settings/userFields
 //!
-//! PUT replaces the whole list. Turning `unique` on for a custom field first records a claim for
-//! every existing value (see `unique_switch`); if two users already share a value the change is
-//! refused with 422 `cannot_switch_to_unique` and the configuration is not saved.
+//! PUT replaces the whole list. Turning `unique` on for a custom field first claims every existing
+//! value (see `field_changes`); if two users already share a value the change is refused with 422
+//! `cannot_switch_to_unique`, and nothing is saved or left behind. Environments with more users
+//! than a request may handle answer 422 `environment_too_large`, naming the CLI command.
 
-use super::unique_switch::claim_existing_values;
+use crate::field_changes::{save_field_settings, MAX_USERS_ONLINE};
 use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, respond};
-use crate::model::field_rules::{Field, FieldSettings};
+use crate::model::field_rules::FieldSettings;
 use crate::model::field_spec::FieldSpec;
 use crate::prefetch::Reads;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
-use std::sync::Arc;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,27 +37,16 @@ async fn route(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
         Method::PUT => {
             let body: SettingsBody = json_body(req)?;
             let settings = FieldSettings::parse(body.fields)?;
-            let mut skipped = Vec::new();
-            for field in newly_unique(&read.fields, &settings) {
-                skipped.extend(claim_existing_values(ctx, env, &read.fields, field).await?);
-            }
             let specs = settings.specs();
-            let version = ctx.store.save_fields(env, &specs, read.fields_version).await?;
-            tracing::info!(version, fields = specs.len(), "field settings saved");
-            ctx.fields_changed(env, Arc::new(settings), version);
+            let saved =
+                save_field_settings(ctx, env, &read.fields, read.fields_version, settings, Some(MAX_USERS_ONLINE)).await?;
+            tracing::info!(version = saved.version, fields = specs.len(), "field settings saved");
             let mut body = json!({ "fields": specs });
-            if !skipped.is_empty() {
-                body["skippedUsers"] = json!(skipped);
+            if !saved.skipped.is_empty() {
+                body["skippedUsers"] = json!(saved.skipped);
             }
             Ok(json_response(StatusCode::OK, &body))
         }
         _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use GET or PUT.")),
     }
-}
-
-fn newly_unique<'a>(old: &FieldSettings, new: &'a FieldSettings) -> Vec<&'a Field> {
-    new.enabled_custom()
-        .filter(|f| f.is_unique())
-        .filter(|f| !old.get(f.name()).is_some_and(|o| o.is_unique() && o.spec.enabled))
-        .collect()
 }

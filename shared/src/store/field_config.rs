@@ -46,6 +46,16 @@ impl StoredFields {
     }
 }
 
+/// One claim [`Store::record_claims`] wrote: whose, which value, the user's version after it and
+/// the record before it.
+#[derive(Debug, Clone)]
+pub struct RecordedClaim {
+    pub user: Uuid,
+    pub value: String,
+    pub version: u64,
+    pub previous: Option<Claims>,
+}
+
 /// A user of the environment that could not be read, kept out of bulk work and reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unreadable(pub Uuid);
@@ -111,17 +121,20 @@ impl Store {
     }
 
     /// Records that each user holds its value of `field` (a field becoming unique): the claim
-    /// item and the user's claims record, per user in step with its version. Writes in
-    /// transactions of 50 users; fails as [`StoreError::Taken`] or [`StoreError::UserChanged`].
+    /// item and the user's claims record, per user in step with its version, in transactions of
+    /// 50 users. On failure ([`StoreError::Taken`], [`StoreError::UserChanged`], ...) the error
+    /// comes with what earlier transactions wrote, for [`Store::undo_claims`].
     pub async fn record_claims(
         &self,
         env: Uuid,
         field: &str,
         holders: &[(&User, String)],
         fields: &FieldSettings,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<RecordedClaim>, (Vec<RecordedClaim>, StoreError)> {
+        let mut written = Vec::with_capacity(holders.len());
         for chunk in holders.chunks(MAX_TX_ITEMS / 2) {
             let mut tx = Tx::default();
+            let mut batch = Vec::with_capacity(chunk.len());
             for (user, value) in chunk {
                 let mut claims = user.held_claims.clone().unwrap_or_else(|| Claims::required(&user.profile, fields));
                 claims.insert(field, value.clone());
@@ -133,9 +146,49 @@ impl Store {
                     .with(":next", number_attr(user.version + 1));
                 let key = key_attrs(&keys::profile(env, user.id));
                 tx.update(&self.table, key, "SET claims = :claims, version = :next", condition, Guard::UserVersion);
+                batch.push(RecordedClaim {
+                    user: user.id,
+                    value: value.clone(),
+                    version: user.version + 1,
+                    previous: user.held_claims.clone(),
+                });
             }
-            self.run(tx).await?;
+            match self.run(tx).await {
+                Ok(()) => written.extend(batch),
+                Err(e) => return Err((written, e)),
+            }
         }
-        Ok(())
+        Ok(written)
+    }
+
+    /// Takes back what [`Store::record_claims`] wrote, user by user: the claim goes and the
+    /// record returns to what it was, if the user has not changed since (a user saved since
+    /// then already holds exactly what its new record says). Best effort: failures are logged
+    /// and counted, and `reconcile-claims` finds anything left.
+    pub async fn undo_claims(&self, env: Uuid, field: &str, written: &[RecordedClaim]) -> usize {
+        let mut failed = 0;
+        for claim in written {
+            let mut tx = Tx::default();
+            self.release_claim(&mut tx, env, field, &claim.value, claim.user);
+            let key = key_attrs(&keys::profile(env, claim.user));
+            let condition = Condition::new("version = :v").with(":v", number_attr(claim.version));
+            let condition = condition.with(":next", number_attr(claim.version + 1));
+            match &claim.previous {
+                Some(previous) => {
+                    let record = serde_dynamo::to_attribute_value(previous).expect("claims always serialize");
+                    let condition = condition.with(":claims", record);
+                    tx.update(&self.table, key, "SET claims = :claims, version = :next", condition, Guard::UserVersion);
+                }
+                None => tx.update(&self.table, key, "REMOVE claims SET version = :next", condition, Guard::UserVersion),
+            }
+            match self.run(tx).await {
+                Ok(()) | Err(StoreError::UserChanged) => {}
+                Err(e) => {
+                    failed += 1;
+                    tracing::error!(error = %e, field, "could not take back a claim; reconcile-claims will find it");
+                }
+            }
+        }
+        failed
     }
 }

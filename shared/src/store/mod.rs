@@ -22,7 +22,7 @@ pub use attrs::Item;
 pub use errors::StoreError;
 pub use field_config::StoredFields;
 pub use retry::{Backoff, Retryable};
-pub use field_config::Unreadable;
+pub use field_config::{RecordedClaim, Unreadable};
 pub use users::{parse_user, Side};
 pub use verifications::{parse_verification, Verification};
 
