@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, starts its own moto server on a free loopback port,
-# lints the SAM template, runs the unit and integration tests, and stops moto.
+# lints the SAM template (cfn-lint, sam validate), runs the unit and integration tests, and stops moto.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-ensure_python_tools cfn-lint
+ensure_python_tools cfn-lint sam
 mkdir -p target
 port=$(free_port)
 start_moto "$port" target/moto-test.log
@@ -17,5 +17,7 @@ export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 
 echo "== cfn-lint template.yaml"
 cfn-lint template.yaml
+echo "== sam validate --lint"
+SAM_CLI_TELEMETRY=0 sam validate --lint --template template.yaml --region us-east-1
 echo "== cargo test (moto at $AWS_ENDPOINT_URL)"
 cargo test --workspace --locked "$@"
