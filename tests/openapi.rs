@@ -34,6 +34,7 @@ fn request_fixtures_match_their_schemas() {
     };
     check(&doc, "CreateUserRequest", &body("create-user.json"));
     check(&doc, "CreateUserRequest", &body("create-user-verified-email.json"));
+    check(&doc, "CreateUserRequest", &body("create-user-dynamic-example.json"));
     check(&doc, "UpdateUserRequest", &body("update-user.json"));
     check(&doc, "UpdateUserRequest", &body("update-user-email.json"));
     check(&doc, "FieldSettings", &body("put-user-field-settings.json"));
@@ -62,6 +63,20 @@ async fn real_responses_match_the_document() {
 
     let (_, got) = call!(get_user::handle, &ctx, event("get-user.json", &env, Some(id))).await;
     check(&doc, "UserEnvelope", &got);
+    // Dynamic's example: wallets and OAuth accounts as verified credentials.
+    let (status, example) = call!(userfields::handlers::create_user::handle, &ctx, event("create-user-dynamic-example.json", &env, None)).await;
+    assert_eq!(status, 201, "{example}");
+    assert!(!example["user"]["wallets"].as_array().unwrap().is_empty() && !example["user"]["oauthAccounts"].as_array().unwrap().is_empty());
+    check(&doc, "UserEnvelope", &example);
+    let example_id = user_id_of(&example);
+    let (_, read_back) = call!(get_user::handle, &ctx, event("get-user.json", &env, Some(example_id))).await;
+    check(&doc, "UserEnvelope", &read_back);
+    let replaced = json!({"wallets": [{"publicWalletAddress": "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T", "chain": "SOL"}],
+        "oauthAccounts": [{"provider": "github", "accountId": "42", "username": "ada", "photos": ["https://x.test/a.png"]}]});
+    check(&doc, "UpdateUserRequest", &replaced);
+    let (status, updated_credentials) = update_user(&ctx, &env, example_id, replaced).await;
+    assert_eq!(status, 200, "{updated_credentials}");
+    check(&doc, "UpdateUserResponse", &updated_credentials);
     let (_, missing) = call!(list_missing_fields::handle, &ctx, event("list-missing-fields.json", &env, Some(id))).await;
     assert!(!missing["missingFields"].as_array().unwrap().is_empty(), "{missing}");
     check(&doc, "MissingFieldsResponse", &missing);

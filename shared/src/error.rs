@@ -89,6 +89,19 @@ impl Retryable for ApiError {
 /// The 422 for a unique value another user holds: the pre-made field's own code, or the
 /// custom-field one.
 pub fn taken(field: &str) -> ApiError {
+    if let Some(chain) = field.strip_prefix("wallet:") {
+        return ApiError::unprocessable("wallet_already_exists", format!("Another user already has this {chain} wallet."))
+            .field("wallets")
+            .with("chain", chain);
+    }
+    if let Some(provider) = field.strip_prefix("oauth:") {
+        return ApiError::unprocessable(
+            "oauth_account_already_exists",
+            format!("Another user already has this {provider} account."),
+        )
+        .field("oauthAccounts")
+        .with("provider", provider);
+    }
     let code = premade(field).and_then(|f| f.taken_code).unwrap_or("custom_field_data_not_unique");
     ApiError::unprocessable(code, format!("Another user already has this value of {field}.")).field(field)
 }

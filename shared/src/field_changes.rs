@@ -161,7 +161,7 @@ fn holders<'a>(users: &'a [User], field: &Field) -> ApiResult<Vec<(&'a User, Str
     }
     Ok(by_value
         .into_iter()
-        .filter(|(claim, user)| user.held_claims.as_ref().and_then(|c| c.get(field.name())) != Some(claim.as_str()))
+        .filter(|(claim, user)| !user.held_claims.as_ref().is_some_and(|c| c.contains(field.name(), claim)))
         .map(|(claim, user)| (user, claim))
         .collect())
 }

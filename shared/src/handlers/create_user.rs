@@ -1,13 +1,13 @@
 //! POST /environments/{environmentId}/users
 
-use super::user_rules::check_configured_values;
+use super::user_rules::{apply_credentials, check_configured_values};
 use super::view::{UserEnvelope, UserView};
 use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, respond};
 use crate::model::patch::Patch;
-use crate::model::profile_fields::{Profile, ProfilePatch, UserInput};
+use crate::model::profile_fields::{ProfilePatch, UserInput};
 use crate::model::user::User;
 use crate::model::values::Timestamp;
 use crate::prefetch::Reads;
@@ -65,16 +65,7 @@ async fn try_create(
 
 fn new_user(id: Uuid, env: Uuid, mut patch: ProfilePatch) -> ApiResult<User> {
     let now = Timestamp::now();
-    let mut user = User {
-        id,
-        project_environment_id: env,
-        profile: Profile::default(),
-        verified_credentials: Vec::new(),
-        created_at: now,
-        updated_at: now,
-        version: 0,
-        held_claims: None,
-    };
+    let mut user = User::new(id, env, now);
     let email = std::mem::take(&mut patch.email);
     let verified_at = std::mem::take(&mut patch.email_verified_at);
     match (email, verified_at) {
@@ -85,6 +76,7 @@ fn new_user(id: Uuid, env: Uuid, mut patch: ProfilePatch) -> ApiResult<User> {
         }
         _ => {}
     }
+    apply_credentials(&mut patch, &mut user, now);
     patch.apply_to(&mut user.profile);
     Ok(user)
 }

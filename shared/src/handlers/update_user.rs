@@ -5,7 +5,7 @@
 //! written, so an SES failure leaves the user and any earlier pending change untouched (503);
 //! a code whose write then fails was never stored and cannot verify anything.
 
-use super::user_rules::{check_configured_values, check_required_kept};
+use super::user_rules::{apply_credentials, check_configured_values, check_required_kept};
 use super::view::UserView;
 use crate::auth::scopes::Scope;
 use crate::context::AppContext;
@@ -113,7 +113,8 @@ async fn try_update(
     let now = Timestamp::now();
     let mut after = before.clone();
     after.updated_at = now;
-    let change = apply(patch.clone(), before, &mut after)?;
+    let verify_email = current.fields.get("email").is_none_or(|f| f.spec.verify);
+    let change = apply(patch.clone(), before, &mut after, verify_email, now)?;
     check_configured_values(&current.fields, Some(before), &after)?;
     check_required_kept(&current.fields, before, &after)?;
 
@@ -132,8 +133,10 @@ async fn try_update(
     Ok((saved, current.fields, matches!(change, EmailChange::Pending(_))))
 }
 
-/// Applies `patch` to `after`, deciding what happens to the email.
-fn apply(mut patch: ProfilePatch, before: &User, after: &mut User) -> ApiResult<EmailChange> {
+/// Applies `patch` to `after`, deciding what happens to the email: a new address waits for its
+/// code unless the configuration says `verify: false` on email (then it applies, unverified).
+fn apply(mut patch: ProfilePatch, before: &User, after: &mut User, verify_email: bool, now: Timestamp) -> ApiResult<EmailChange> {
+    apply_credentials(&mut patch, after, now);
     let email = std::mem::take(&mut patch.email);
     let verified_at = std::mem::take(&mut patch.email_verified_at);
     let change = match (email, verified_at) {
@@ -146,6 +149,11 @@ fn apply(mut patch: ProfilePatch, before: &User, after: &mut User) -> ApiResult<
             EmailChange::Applied { settled: true }
         }
         (Patch::Set(email), _) if is_current(before, &email) => EmailChange::Applied { settled: true },
+        (Patch::Set(email), _) if !verify_email => {
+            after.unverify_email();
+            after.profile.email = Some(email);
+            EmailChange::Applied { settled: true }
+        }
         (Patch::Set(email), _) => EmailChange::Pending(email),
         (Patch::Keep, Patch::Set(at)) => {
             let email = before.profile.email.clone().ok_or_else(|| {

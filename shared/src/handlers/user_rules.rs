@@ -4,8 +4,25 @@
 
 use crate::error::ApiError;
 use crate::model::field_rules::FieldSettings;
-use crate::model::profile_fields::premade;
+use crate::model::patch::Patch;
+use crate::model::profile_fields::{premade, ProfilePatch};
 use crate::model::user::User;
+use crate::model::values::Timestamp;
+
+/// Takes the credential lists out of `patch` and applies them: a list replaces that set (a
+/// credential that stays keeps its id), `null` or `[]` clears it, absent keeps it.
+pub fn apply_credentials(patch: &mut ProfilePatch, user: &mut User, now: Timestamp) {
+    match std::mem::take(&mut patch.wallets) {
+        Patch::Set(wallets) => user.replace_wallets(&wallets, now),
+        Patch::Clear => user.replace_wallets(&[], now),
+        Patch::Keep => {}
+    }
+    match std::mem::take(&mut patch.oauth_accounts) {
+        Patch::Set(accounts) => user.replace_oauth_accounts(&accounts, now),
+        Patch::Clear => user.replace_oauth_accounts(&[], now),
+        Patch::Keep => {}
+    }
+}
 
 /// Validates the values `after` sets that `before` did not have. Values left untouched are not
 /// re-judged, so tightening a rule never blocks unrelated updates.

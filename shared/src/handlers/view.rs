@@ -7,11 +7,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, user_id};
 use crate::model::field_rules::FieldSettings;
 use crate::model::field_spec::FieldSpec;
+use crate::model::chains::Chain;
+use crate::model::credentials::CredentialFormat;
 use crate::model::user::User;
 use crate::prefetch::Reads;
 use lambda_http::Request;
 use serde::Serialize;
 use std::sync::Arc;
+use uuid::Uuid;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -20,11 +23,54 @@ pub struct UserView<'a> {
     pub user: &'a User,
     pub missing_fields: Vec<&'a FieldSpec>,
     pub new_user: bool,
+    pub wallets: Vec<WalletView<'a>>,
+    pub oauth_accounts: Vec<OAuthAccountView<'a>>,
+}
+
+/// A wallet credential as Dynamic's `wallets[]` shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletView<'a> {
+    id: Uuid,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    chain: Option<Chain>,
+    public_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: Option<&'a str>,
+}
+
+/// An OAuth credential as Dynamic's `oauthAccounts[]` shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthAccountView<'a> {
+    id: Uuid,
+    provider: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_username: Option<&'a str>,
 }
 
 impl<'a> UserView<'a> {
     pub fn new(user: &'a User, fields: &'a FieldSettings, new_user: bool) -> Self {
-        Self { user, missing_fields: fields.missing(&user.profile), new_user }
+        let wallets = user
+            .credentials(CredentialFormat::Blockchain)
+            .map(|c| WalletView {
+                id: c.id,
+                name: c.wallet_name.as_deref(),
+                chain: c.chain,
+                public_key: c.address.as_deref(),
+                provider: c.wallet_provider.as_deref(),
+            })
+            .collect();
+        let oauth_accounts = user
+            .credentials(CredentialFormat::Oauth)
+            .map(|c| OAuthAccountView {
+                id: c.id,
+                provider: c.oauth_provider.as_deref(),
+                account_username: c.oauth_username.as_deref(),
+            })
+            .collect();
+        Self { user, missing_fields: fields.missing(&user.profile), new_user, wallets, oauth_accounts }
     }
 }
 

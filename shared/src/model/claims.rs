@@ -2,38 +2,41 @@
 //! held (whatever the configuration says today) and claims what the configuration asks now.
 
 use super::field_rules::FieldSettings;
-use super::profile_fields::Profile;
+use super::user::User;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
-/// Field name → normalised value.
+/// (claim field, normalised value) pairs: a field may hold several values (two ETH wallets).
+/// Stored as a list of `[field, value]` pairs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Claims(BTreeMap<String, String>);
+pub struct Claims(BTreeSet<(String, String)>);
 
 impl Claims {
-    /// What `profile` must hold under `fields`: its always-unique pre-made values and the values
-    /// of enabled unique custom fields.
-    pub fn required(profile: &Profile, fields: &FieldSettings) -> Self {
-        let mut claims: BTreeMap<String, String> =
+    /// What `user` must hold under `fields`: its always-unique pre-made values, the values of
+    /// enabled unique custom fields, and its wallets (per chain) and OAuth accounts (per provider).
+    pub fn required(user: &User, fields: &FieldSettings) -> Self {
+        let profile = &user.profile;
+        let mut claims: BTreeSet<(String, String)> =
             profile.premade_claims().into_iter().map(|(field, value)| (field.to_string(), value)).collect();
         if let Some(metadata) = &profile.metadata {
             for field in fields.enabled_custom().filter(|f| f.is_unique()) {
                 let value = metadata.get(field.name()).filter(|v| !v.is_null());
                 if let Some(claim) = value.and_then(|v| field.claim_value(v)) {
-                    claims.insert(field.name().to_string(), claim);
+                    claims.insert((field.name().to_string(), claim));
                 }
             }
         }
+        claims.extend(user.verified_credentials.iter().filter_map(|c| c.claim()));
         Self(claims)
     }
 
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
+    pub fn contains(&self, field: &str, value: &str) -> bool {
+        self.0.contains(&(field.to_string(), value.to_string()))
     }
 
     pub fn insert(&mut self, field: &str, value: String) {
-        self.0.insert(field.to_string(), value);
+        self.0.insert((field.to_string(), value));
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -50,8 +53,8 @@ impl Claims {
 
     /// What going from `self` to `next` releases and takes, as (field, value) pairs.
     pub fn moves<'a>(&'a self, next: &'a Claims) -> (Vec<(&'a str, &'a str)>, Vec<(&'a str, &'a str)>) {
-        let released = self.iter().filter(|(f, v)| next.get(f) != Some(*v)).collect();
-        let taken = next.iter().filter(|(f, v)| self.get(f) != Some(*v)).collect();
+        let released = self.iter().filter(|(f, v)| !next.contains(f, v)).collect();
+        let taken = next.iter().filter(|(f, v)| !self.contains(f, v)).collect();
         (released, taken)
     }
 }
@@ -83,11 +86,9 @@ mod tests {
         ]))
         .unwrap();
         let fields = FieldSettings::parse(specs).unwrap();
-        let profile = Profile {
-            metadata: json!({"badge": "RED 1", "off": "x"}).as_object().cloned(),
-            ..Default::default()
-        };
-        let claims = Claims::required(&profile, &fields);
+        let mut user = User::new(uuid::Uuid::nil(), uuid::Uuid::nil(), crate::model::values::Timestamp::now());
+        user.profile.metadata = json!({"badge": "RED 1", "off": "x"}).as_object().cloned();
+        let claims = Claims::required(&user, &fields);
         assert_eq!(claims.iter().collect::<Vec<_>>(), [("badge", "red 1")]);
     }
 }

@@ -13,7 +13,6 @@ use regex::Regex;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
-pub const T_SHIRT_SIZES: &[&str] = &["XS", "S", "M", "L", "XL", "XXL"];
 pub const MAX_FIELDS: usize = 100;
 pub const MAX_OPTIONS: usize = 100;
 
@@ -82,6 +81,9 @@ impl Field {
             ValidationType::Text => {
                 let text = value.as_str().ok_or_else(|| invalid(format!("{name} must be a string.")))?;
                 check_text(text).map_err(|e| invalid(format!("{name} {}.", e.message)))?;
+                if !self.options().is_empty() && !self.options().iter().any(|o| o.value() == text) {
+                    return Err(invalid(format!("{name} must be one of the configured options.")));
+                }
                 if self.regex.as_ref().is_some_and(|re| !re.is_match(text)) {
                     return Err(invalid(format!("{name} does not match the required pattern.")));
                 }
@@ -124,8 +126,7 @@ impl FieldSettings {
                 verify: f.name == "email",
                 kind: FieldKind::Standard,
                 validation_type: Some(f.validation_type),
-                validation_rules: (f.name == "tShirtSize")
-                    .then(|| ValidationRules { valid_options: Some(t_shirt_options()), ..Default::default() }),
+                validation_rules: None,
                 label: None,
                 position: Some(i as i64),
             })
@@ -213,10 +214,6 @@ impl FieldSettings {
     }
 }
 
-fn t_shirt_options() -> Vec<SelectOption> {
-    T_SHIRT_SIZES.iter().map(|s| SelectOption { label: s.to_string(), key: None }).collect()
-}
-
 fn bad(code: &'static str, field: &str, message: String) -> ApiError {
     ApiError::bad_request(code, message).field(field)
 }
@@ -263,14 +260,7 @@ fn parse_field(mut spec: FieldSpec, index: usize, source: Source, size_limit: us
                 let message = format!("Uniqueness of {name} is fixed to {}.", catalog.is_unique());
                 lenient(source, bad("unique_not_configurable", &name, message))?;
             }
-            if rules.regex.is_some() {
-                lenient(source, bad("regex_not_supported", &name, format!("{name} has built-in rules.")))?;
-                rules.regex = None;
-            }
             unique = catalog.is_unique();
-            if name == "tShirtSize" && rules.valid_options.is_none() {
-                rules.valid_options = Some(t_shirt_options());
-            }
             vt
         }
         FieldKind::Custom => {
@@ -289,6 +279,11 @@ fn parse_field(mut spec: FieldSpec, index: usize, source: Source, size_limit: us
 
     if validation_type == ValidationType::Select {
         check_options(&name, rules.valid_options.as_deref(), source)?;
+    } else if spec.kind == FieldKind::Standard && rules.valid_options.is_some() {
+        // A pre-made text field (tShirtSize) may be limited to the operator's options.
+        check_options(&name, rules.valid_options.as_deref(), source)?;
+    } else if rules.valid_options.is_some() {
+        lenient(source, bad("options_not_supported", &name, "Only select and pre-made text fields take validOptions.".into()))?;
     }
     if unique && validation_type == ValidationType::Checkbox {
         lenient(source, bad("unique_not_configurable", &name, "A checkbox cannot be unique.".into()))?;

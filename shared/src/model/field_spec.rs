@@ -62,7 +62,9 @@ pub struct FieldSpec {
     /// Absent means "the default": built in for pre-made fields, off for custom ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unique: Option<bool>,
-    #[serde(default)]
+    /// On `email`: a changed address takes effect only once its code is verified (the default);
+    /// `false` applies it at once, unverified. Other fields ignore it.
+    #[serde(default = "yes")]
     pub verify: bool,
     #[serde(rename = "type")]
     pub kind: FieldKind,

@@ -1,8 +1,10 @@
 //! The domain: validated values, the profile field registry, users, their claims and the field
 //! configuration. No storage and no HTTP here.
 
+pub mod chains;
 pub mod claims;
 mod country;
+pub mod credentials;
 pub mod field_rules;
 pub mod field_spec;
 pub mod metadata;

@@ -7,7 +7,9 @@
 //!   name: wire name, input type => stored type = parser, validation type, code for a value the
 //!   operator's rules (options, regex) refuse, `unique "code for a taken value"` or `plain`.
 //! `other`: values the API accepts and returns that are not configurable fields.
+//! `credentials`: lists a request may carry that become verified credentials (see `credentials.rs`).
 
+use super::credentials::{parse_oauth_accounts, parse_wallets, OAuthInput, OAuthSpec, WalletInput, WalletSpec};
 use super::field_spec::ValidationType;
 use super::metadata::check_metadata;
 use super::patch::{accept, nullable, Patch};
@@ -23,7 +25,7 @@ profile_fields! {
         first_name:      "firstName",       String => Text        = Text::parse,        Text,     "invalid_first_name",    plain;
         last_name:       "lastName",        String => Text        = Text::parse,        Text,     "invalid_last_name",     plain;
         job_title:       "jobTitle",        String => Text        = Text::parse,        Text,     "invalid_job_title",     plain;
-        t_shirt_size:    "tShirtSize",      String => Text        = Text::parse,        Select,   "invalid_t_shirt_size",  plain;
+        t_shirt_size:    "tShirtSize",      String => Text        = Text::parse,        Text,     "invalid_t_shirt_size",  plain;
         username:        "username",        String => Username    = Username::parse,    Text,     "invalid_username",      unique "username_already_exists";
         email:           "email",           String => Email       = Email::parse,       Text,     "invalid_email",         unique "email_already_exists";
         phone_number:    "phoneNumber",     String => Text        = Text::parse,        Text,     "invalid_phone_number",  plain;
@@ -45,6 +47,10 @@ profile_fields! {
         email_notification:      "emailNotification",      bool => bool = accept;
         discord_notification:    "discordNotification",    bool => bool = accept;
         newsletter_notification: "newsletterNotification", bool => bool = accept;
+    }
+    credentials {
+        wallets:         "wallets",       Vec<WalletInput> => Vec<WalletSpec> = parse_wallets;
+        oauth_accounts:  "oauthAccounts", Vec<OAuthInput>  => Vec<OAuthSpec>  = parse_oauth_accounts;
     }
 }
 

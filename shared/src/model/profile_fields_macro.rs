@@ -29,6 +29,9 @@ macro_rules! profile_fields {
         other {
             $( $of:ident : $ow:literal, $oraw:ty => $oty:ty = $oparse:expr ; )*
         }
+        credentials {
+            $( $cf:ident : $cw:literal, $craw:ty => $cty:ty = $cparse:expr ; )*
+        }
     ) => {
         /// Every profile value a user can carry, as stored and returned; `None`: not provided.
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -46,6 +49,7 @@ macro_rules! profile_fields {
             pub id: Option<Uuid>,
             $( #[serde(rename = $pw, default, deserialize_with = "nullable")] pub $pf: Option<Option<$praw>>, )*
             $( #[serde(rename = $ow, default, deserialize_with = "nullable")] pub $of: Option<Option<$oraw>>, )*
+            $( #[serde(rename = $cw, default, deserialize_with = "nullable")] pub $cf: Option<Option<$craw>>, )*
         }
 
         /// A parsed set of changes: plain data, printable and reusable on a retried write.
@@ -53,6 +57,7 @@ macro_rules! profile_fields {
         pub struct ProfilePatch {
             $( pub $pf: Patch<$pty>, )*
             $( pub $of: Patch<$oty>, )*
+            $( pub $cf: Patch<$cty>, )*
         }
 
         impl UserInput {
@@ -61,11 +66,14 @@ macro_rules! profile_fields {
                 Ok(ProfilePatch {
                     $( $pf: Patch::parse(self.$pf, $pw, $pparse)?, )*
                     $( $of: Patch::parse(self.$of, $ow, $oparse)?, )*
+                    $( $cf: Patch::parse(self.$cf, $cw, $cparse)?, )*
                 })
             }
         }
 
         impl ProfilePatch {
+            /// Applies the profile values; the credential lists are the caller's (they become
+            /// verified credentials, not profile values).
             pub fn apply_to(self, profile: &mut Profile) {
                 $( self.$pf.apply(&mut profile.$pf); )*
                 $( self.$of.apply(&mut profile.$of); )*

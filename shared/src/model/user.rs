@@ -1,30 +1,11 @@
 //! A user as stored and as returned.
 
 use super::claims::Claims;
+use super::credentials::{Credential, CredentialFormat, OAuthSpec, WalletSpec};
 use super::profile_fields::Profile;
 use super::values::{Email, Timestamp};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// A verified credential; only emails are issued by this service.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Credential {
-    pub id: Uuid,
-    pub format: String,
-    pub email: Email,
-    pub public_identifier: String,
-}
-
-impl Credential {
-    pub fn email(email: &Email) -> Self {
-        Self {
-            id: Uuid::new_v4(),
-            format: "email".into(),
-            email: email.clone(),
-            public_identifier: email.to_string(),
-        }
-    }
-}
 
 /// The stored user. `version` guards every write against lost updates and is never returned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +17,9 @@ pub struct User {
     pub profile: Profile,
     #[serde(default)]
     pub verified_credentials: Vec<Credential>,
+    /// The credential most recently added or verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_verified_credential_id: Option<Uuid>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// Guards every write against lost updates. Storage only: never returned.
@@ -48,23 +32,80 @@ pub struct User {
 }
 
 impl User {
+    /// A new user with nothing captured yet.
+    pub fn new(id: Uuid, environment: Uuid, now: Timestamp) -> Self {
+        Self {
+            id,
+            project_environment_id: environment,
+            profile: Profile::default(),
+            verified_credentials: Vec::new(),
+            last_verified_credential_id: None,
+            created_at: now,
+            updated_at: now,
+            version: 0,
+            held_claims: None,
+        }
+    }
+
     /// Makes `email` the user's verified email: sets `emailVerifiedAt` and replaces any earlier
-    /// email credential, so a user has at most one.
+    /// email credential (keeping its id when the address is the same), so a user has at most one.
     pub fn set_verified_email(&mut self, email: Email, at: Timestamp) {
-        self.verified_credentials.retain(|c| c.format != "email");
-        self.verified_credentials.push(Credential::email(&email));
+        let same = self.credentials(CredentialFormat::Email).find(|c| c.email.as_ref().map(Email::normalized) == Some(email.normalized()));
+        let mut credential = Credential::email(&email, at);
+        if let Some(existing) = same {
+            credential.id = existing.id;
+        }
+        self.last_verified_credential_id = Some(credential.id);
+        self.verified_credentials.retain(|c| c.format != CredentialFormat::Email);
+        self.verified_credentials.push(credential);
         self.profile.email = Some(email);
         self.profile.email_verified_at = Some(at);
     }
 
     /// Keeps the address but no longer as verified: no `emailVerifiedAt`, no email credential.
     pub fn unverify_email(&mut self) {
-        self.verified_credentials.retain(|c| c.format != "email");
+        self.verified_credentials.retain(|c| c.format != CredentialFormat::Email);
         self.profile.email_verified_at = None;
     }
 
     pub fn clear_email(&mut self) {
         self.unverify_email();
         self.profile.email = None;
+    }
+
+    pub fn credentials(&self, format: CredentialFormat) -> impl Iterator<Item = &Credential> {
+        self.verified_credentials.iter().filter(move |c| c.format == format)
+    }
+
+    /// Replaces the user's wallets with `wallets`; one already held (same chain and address)
+    /// keeps its id.
+    pub fn replace_wallets(&mut self, wallets: &[WalletSpec], at: Timestamp) {
+        let fresh = wallets.iter().map(|w| Credential::wallet(w, at)).collect();
+        self.replace(CredentialFormat::Blockchain, fresh);
+    }
+
+    /// Replaces the user's OAuth accounts; one already held (same provider and account) keeps
+    /// its id.
+    pub fn replace_oauth_accounts(&mut self, accounts: &[OAuthSpec], at: Timestamp) {
+        let fresh = accounts.iter().map(|a| Credential::oauth(a, at)).collect();
+        self.replace(CredentialFormat::Oauth, fresh);
+    }
+
+    fn replace(&mut self, format: CredentialFormat, mut fresh: Vec<Credential>) {
+        for credential in &mut fresh {
+            if let Some(old) = self.credentials(format).find(|old| old.claim() == credential.claim()) {
+                credential.id = old.id;
+            }
+        }
+        if let Some(last) = fresh.last() {
+            self.last_verified_credential_id = Some(last.id);
+        }
+        self.verified_credentials.retain(|c| c.format != format);
+        self.verified_credentials.extend(fresh);
+        // The most recent credential may have been one that was just removed.
+        if !self.verified_credentials.iter().any(|c| Some(c.id) == self.last_verified_credential_id) {
+            self.last_verified_credential_id =
+                self.verified_credentials.iter().max_by_key(|c| c.verified_at).map(|c| c.id);
+        }
     }
 }

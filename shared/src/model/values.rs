@@ -197,6 +197,16 @@ fn check_email(v: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// A static pattern, compiled on its first use only.
+macro_rules! static_regex {
+    ($re:literal) => {{
+        static RE: std::sync::LazyLock<regex::Regex> =
+            std::sync::LazyLock::new(|| regex::Regex::new($re).expect("static regex"));
+        &RE
+    }};
+}
+pub(crate) use static_regex;
+
 /// The crypto wallets a profile may carry, each with Dynamic's published address pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WalletKind {
@@ -210,20 +220,13 @@ pub enum WalletKind {
 
 impl WalletKind {
     fn regex(self) -> &'static Regex {
-        // Each pattern is compiled on its first use only.
-        macro_rules! pattern {
-            ($re:literal) => {{
-                static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new($re).expect("static regex"));
-                &RE
-            }};
-        }
         match self {
-            WalletKind::Btc => pattern!(r"^(bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}$"),
-            WalletKind::Ltc => pattern!(r"^[LM3][a-km-zA-HJ-NP-Z1-9]{26,53}$"),
-            WalletKind::Doge => pattern!(r"^D[a-zA-Z0-9_.-]{33}$"),
-            WalletKind::Kda => pattern!(r"^k:[0-9a-fA-F]{64}$"),
-            WalletKind::Kas => pattern!(r"^kaspa:[0-9A-Za-z]{56,}$"),
-            WalletKind::Ckb => pattern!(r"^(ckb1q|ckt1q)[0-9a-z]{25,111}$"),
+            WalletKind::Btc => static_regex!(r"^(bc1|[13])[a-zA-HJ-NP-Z0-9]{25,59}$"),
+            WalletKind::Ltc => static_regex!(r"^[LM3][a-km-zA-HJ-NP-Z1-9]{26,53}$"),
+            WalletKind::Doge => static_regex!(r"^D[a-zA-Z0-9_.-]{33}$"),
+            WalletKind::Kda => static_regex!(r"^k:[0-9a-fA-F]{64}$"),
+            WalletKind::Kas => static_regex!(r"^kaspa:[0-9A-Za-z]{56,}$"),
+            WalletKind::Ckb => static_regex!(r"^(ckb1q|ckt1q)[0-9a-z]{25,111}$"),
         }
     }
 

@@ -59,7 +59,7 @@ pub fn plan(users: &[User], claims: &[ClaimRef], fields: &FieldSettings) -> Repo
             Some(record) => record.clone(),
             None => {
                 report.unrecorded.push(user.id);
-                Claims::required(&user.profile, fields)
+                Claims::required(user, fields)
             }
         };
         for (field, value) in record.iter() {
@@ -154,7 +154,7 @@ impl Store {
             self.run(tx).await?;
         }
         for user in users.iter().filter(|u| report.unrecorded.contains(&u.id)) {
-            let record = Claims::required(&user.profile, fields);
+            let record = Claims::required(user, fields);
             let mut tx = Tx::default();
             let condition = Condition::new("version = :v")
                 .with(":v", number_attr(user.version))
@@ -176,25 +176,18 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::profile_fields::Profile;
     use crate::model::values::{Email, Timestamp};
 
     fn user(email: &str, record: Option<&[(&str, &str)]>) -> User {
-        let now = Timestamp::now();
-        User {
-            id: Uuid::new_v4(),
-            project_environment_id: Uuid::nil(),
-            profile: Profile { email: Some(Email::parse(email).unwrap()), ..Default::default() },
-            verified_credentials: Vec::new(),
-            created_at: now,
-            updated_at: now,
-            version: 1,
-            held_claims: record.map(|r| {
+        let mut user = User::new(Uuid::new_v4(), Uuid::nil(), Timestamp::now());
+        user.profile.email = Some(Email::parse(email).unwrap());
+        user.version = 1;
+        user.held_claims = record.map(|r| {
                 let mut claims = Claims::default();
                 r.iter().for_each(|(f, v)| claims.insert(f, v.to_string()));
                 claims
-            }),
-        }
+            });
+        user
     }
 
     #[test]

@@ -76,10 +76,10 @@ impl Store {
         // What the stored item says it holds; an item from before claims were recorded holds
         // what the configuration asks of it.
         let held = match before {
-            Some(b) => b.held_claims.clone().unwrap_or_else(|| Claims::required(&b.profile, fields)),
+            Some(b) => b.held_claims.clone().unwrap_or_else(|| Claims::required(b, fields)),
             None => Claims::default(),
         };
-        let next = Claims::required(&after.profile, fields);
+        let next = Claims::required(after, fields);
 
         let mut tx = Tx::default();
         let item = user_item(after, version, &next);
