@@ -3,7 +3,10 @@
 
 use serde_json::{json, Value};
 use userfields::context::AppContext;
-use userfields::handlers::{create_user, get_user, list_missing_fields, update_user, user_field_settings, verify_email_otp};
+use userfields::handlers::{
+    bulk_create_users, create_user, delete_user, get_user, list_missing_fields, list_users, update_user, user_field_settings,
+    verify_email_otp,
+};
 use userfields_tests::*;
 use uuid::Uuid;
 
@@ -16,6 +19,9 @@ const ROUTES: &[&str] = &[
     "list-missing-fields.json",
     "put-user-field-settings.json",
     "get-user-field-settings.json",
+    "list-users.json",
+    "bulk-create-users.json",
+    "delete-user.json",
 ];
 
 async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) -> (u16, Value) {
@@ -25,12 +31,15 @@ async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) ->
         "update-user.json" => call!(update_user::handle, ctx, req).await,
         "verify-email-otp.json" => call!(verify_email_otp::handle, ctx, req).await,
         "list-missing-fields.json" => call!(list_missing_fields::handle, ctx, req).await,
+        "list-users.json" => call!(list_users::handle, ctx, req).await,
+        "bulk-create-users.json" => call!(bulk_create_users::handle, ctx, req).await,
+        "delete-user.json" => call!(delete_user::handle, ctx, req).await,
         _ => call!(user_field_settings::handle, ctx, req).await,
     }
 }
 
 fn has_body(fixture: &str) -> bool {
-    !fixture.starts_with("get-") && !fixture.starts_with("list-")
+    !fixture.starts_with("get-") && !fixture.starts_with("list-") && !fixture.starts_with("delete-")
 }
 
 #[track_caller]
@@ -128,7 +137,7 @@ async fn invalid_uuids_in_paths_are_400() {
     let ctx = context().await;
     let env = environment(&ctx).await;
     for fixture in ROUTES {
-        let needs_user = !fixture.contains("settings") && *fixture != "create-user.json";
+        let needs_user = !fixture.contains("settings") && !["create-user.json", "list-users.json", "bulk-create-users.json"].contains(fixture);
         let text = event_text(fixture, &env, needs_user.then(Uuid::new_v4));
         for bad in ["not-a-uuid", "12345", "%00", "00000000-0000-0000-0000-00000000000g", "' OR 1=1 --"] {
             let mut raw: Value = serde_json::from_str(&text).unwrap();

@@ -33,11 +33,8 @@ fn template_yaml_matches_the_table_definition() {
     let index = &indexes[0];
     assert_eq!(index["IndexName"], TABLE.user_index.name);
     assert_eq!(strings(&index["KeySchema"], "AttributeName"), [TABLE.user_index.hash_key, TABLE.user_index.range_key]);
-    let projected: Vec<String> = index["Projection"]["NonKeyAttributes"]
-        .as_sequence()
-        .map(|s| s.iter().map(|v| v.as_str().unwrap().to_string()).collect())
-        .unwrap_or_default();
-    assert_eq!(projected, TABLE.user_index.projected);
+    let projection = if TABLE.user_index.projects_all { "ALL" } else { "KEYS_ONLY" };
+    assert_eq!(index["Projection"]["ProjectionType"], projection);
     assert_eq!(props["TimeToLiveSpecification"]["AttributeName"], TABLE.ttl_attribute);
     assert_eq!(props["TimeToLiveSpecification"]["Enabled"], true);
 }

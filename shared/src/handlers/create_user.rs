@@ -31,10 +31,22 @@ async fn create(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
     let first = ctx.authorize(req, env, Scope::UsersWrite, Reads::default()).await?;
     let input: UserInput = json_body(req)?;
+    let (saved, fields) = create_from(ctx, req, env, input, Some(first)).await?;
+    Ok(json_response(StatusCode::CREATED, &UserEnvelope { user: UserView::new(&saved, &fields, true) }))
+}
+
+/// Creates one user from a parsed body (create-user, and each entry of a bulk create). `first`:
+/// what authorising the request read, used for the first try.
+pub(super) async fn create_from(
+    ctx: &AppContext,
+    req: &Request,
+    env: Uuid,
+    input: UserInput,
+    first: Option<Prefetched>,
+) -> ApiResult<(User, Arc<FieldSettings>)> {
     let id = input.id.unwrap_or_else(Uuid::new_v4);
     let user = new_user(id, env, input.into_patch()?)?;
-
-    let mut read = Some(first);
+    let mut read = first;
     let mut backoff = Backoff::new(TRIES);
     let (saved, fields) = loop {
         match try_create(ctx, req, env, &user, read.take()).await {
@@ -43,7 +55,7 @@ async fn create(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
         }
     };
     tracing::info!(user_id = %saved.id, version = saved.version, "user created");
-    Ok(json_response(StatusCode::CREATED, &UserEnvelope { user: UserView::new(&saved, &fields, true) }))
+    Ok((saved, fields))
 }
 
 /// One attempt: judged against the configuration read first, or re-read fresh on a retry.

@@ -21,6 +21,11 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body
         .expect("static response parts are valid")
 }
 
+/// A response without a body (204).
+pub fn empty_response(status: StatusCode) -> Response<Body> {
+    Response::builder().status(status).body(Body::Empty).expect("static response parts are valid")
+}
+
 pub fn error_response(err: &ApiError) -> Response<Body> {
     json_response(err.status, &err.body())
 }
@@ -117,6 +122,24 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> ApiResult<T> {
     de.end()
         .map_err(|_| ApiError::bad_request("bad_request", "The request body is not valid JSON."))?;
     Ok(value)
+}
+
+/// Parses one JSON value into `T` under the same rules as a body (structs only from objects),
+/// naming the field of any error (for the entries of a bulk request).
+pub fn json_value<T: DeserializeOwned>(value: serde_json::Value) -> ApiResult<T> {
+    if !value.is_object() {
+        return Err(ApiError::bad_request("bad_request", "Each entry must be a JSON object."));
+    }
+    serde_path_to_error::deserialize(objects_only::ObjectsOnly(value)).map_err(|e| {
+        let path = e.path().to_string();
+        let text = e.into_inner().to_string();
+        let err = ApiError::bad_request("bad_request", format!("Invalid entry: {text}"));
+        match unknown_field_name(&text) {
+            Some(name) => err.field(name),
+            None if path == "." || path.is_empty() => err,
+            None => err.field(path),
+        }
+    })
 }
 
 fn unknown_field_name(message: &str) -> Option<&str> {

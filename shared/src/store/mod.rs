@@ -23,7 +23,7 @@ pub use errors::StoreError;
 pub use field_config::StoredFields;
 pub use retry::{Backoff, Retryable};
 pub use field_config::{RecordedClaim, Unreadable};
-pub use users::{parse_user, Side};
+pub use users::{parse_user, Side, UserPage};
 pub use verifications::{parse_verification, Verification};
 
 use aws_sdk_dynamodb::Client;

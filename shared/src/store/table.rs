@@ -12,8 +12,8 @@ pub struct IndexDefinition {
     pub name: &'static str,
     pub hash_key: &'static str,
     pub range_key: &'static str,
-    /// Attributes the index carries beside the keys.
-    pub projected: &'static [&'static str],
+    /// The index carries whole items (`ALL`): listing and export read users from it directly.
+    pub projects_all: bool,
 }
 
 pub struct TableDefinition {
@@ -30,7 +30,7 @@ pub const TABLE: TableDefinition = TableDefinition {
         name: super::keys::USER_INDEX,
         hash_key: "gsi1pk",
         range_key: "gsi1sk",
-        projected: &["metadata"],
+        projects_all: true,
     },
     ttl_attribute: "ttl",
 };
@@ -51,8 +51,7 @@ impl Store {
     pub async fn create_table(&self) -> Result<bool, StoreError> {
         let index = &TABLE.user_index;
         let projection = Projection::builder()
-            .projection_type(ProjectionType::Include)
-            .set_non_key_attributes(Some(index.projected.iter().map(|a| a.to_string()).collect()))
+            .projection_type(if index.projects_all { ProjectionType::All } else { ProjectionType::KeysOnly })
             .build();
         let gsi = GlobalSecondaryIndex::builder()
             .index_name(index.name)

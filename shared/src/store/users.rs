@@ -122,8 +122,89 @@ impl Store {
         tx.check(&self.table, key, condition, Guard::FieldsVersion);
     }
 
+    /// Erases `user` (still at the version read: [`StoreError::UserChanged`]) in one
+    /// transaction: the user item, every claim it holds (so each value is free again) and its
+    /// pending verification.
+    pub async fn delete_user(&self, user: &User, fields: &FieldSettings) -> Result<(), StoreError> {
+        let env = user.project_environment_id;
+        let held = user.held_claims.clone().unwrap_or_else(|| Claims::required(user, fields));
+        let mut tx = Tx::default();
+        let condition = Condition::new("version = :version").with(":version", number_attr(user.version));
+        tx.delete(&self.table, key_attrs(&keys::profile(env, user.id)), Some(condition), Guard::UserVersion);
+        for (field, value) in held.iter() {
+            self.release_claim(&mut tx, env, field, value, user.id);
+        }
+        self.drop_verification(&mut tx, env, user.id);
+        self.run(tx).await
+    }
+
     /// A user by id.
     pub async fn user(&self, env: Uuid, id: Uuid) -> Result<Option<User>, StoreError> {
         self.get_item(&keys::profile(env, id)).await?.map(parse_user).transpose()
+    }
+}
+
+/// One page of an environment's users from one index shard.
+pub struct UserPage {
+    pub users: Vec<User>,
+    /// Ids of items in the page that did not read as users (skipped, logged).
+    pub unreadable: Vec<Uuid>,
+    /// The id the page ended at, when the shard may hold more.
+    pub last: Option<Uuid>,
+}
+
+impl Store {
+    /// Up to `limit` users of shard `shard`, in id order, after `after` (exclusive).
+    pub async fn users_page(&self, env: Uuid, shard: u32, after: Option<Uuid>, limit: i32) -> Result<UserPage, StoreError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::USER_INDEX)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", string_attr(keys::user_index_pk(env, shard)))
+            .limit(limit);
+        if let Some(after) = after {
+            // The position is built from the path's environment, never taken from a client.
+            let (pk, sk) = keys::profile(env, after);
+            query = query
+                .exclusive_start_key("gsi1pk", string_attr(keys::user_index_pk(env, shard)))
+                .exclusive_start_key("gsi1sk", string_attr(after.to_string()))
+                .exclusive_start_key("pk", string_attr(pk))
+                .exclusive_start_key("sk", string_attr(sk));
+        }
+        let out = query.send().await.map_err(super::errors::from_sdk)?;
+        let mut page = UserPage { users: Vec::new(), unreadable: Vec::new(), last: None };
+        for item in out.items.unwrap_or_default() {
+            let id = super::attrs::string_of(&item, "gsi1sk").and_then(|v| Uuid::parse_str(v).ok());
+            match parse_user(item) {
+                Ok(user) => page.users.push(user),
+                Err(_) => page.unreadable.extend(id),
+            }
+        }
+        if out.last_evaluated_key.is_some() {
+            page.last = out
+                .last_evaluated_key
+                .as_ref()
+                .and_then(|k| k.get("gsi1sk"))
+                .and_then(|v| v.as_s().ok())
+                .and_then(|v| Uuid::parse_str(v).ok());
+        }
+        Ok(page)
+    }
+
+    /// Who holds each of these unique values (absent ones are left out), in one round trip.
+    pub async fn claim_holders(&self, env: Uuid, claims: &[(String, String)]) -> Result<Vec<Uuid>, StoreError> {
+        let keys: Vec<_> = claims.iter().map(|(field, value)| keys::claim(env, field, value)).collect();
+        let mut found = self.batch_get(&keys).await?;
+        let mut holders = Vec::new();
+        for key in &keys {
+            if let Some(id) = found.take(key).as_ref().and_then(|i| super::attrs::string_of(i, "userId")).and_then(|v| Uuid::parse_str(v).ok()) {
+                if !holders.contains(&id) {
+                    holders.push(id);
+                }
+            }
+        }
+        Ok(holders)
     }
 }

@@ -1,0 +1,193 @@
+//! GET /environments/{environmentId}/users?limit=1..100&cursor=...
+//!   &email= | &username= | &field=<unique custom field>&value= | &walletAddress=
+//!
+//! Exact-match filters are answered from the claim items (one round trip for the claims, one for
+//! the users), never by scanning. Without a filter, users are listed in id order (the user index
+//! is sharded by the id's first hex digit, so shard order then id order is id order), a page at a
+//! time, with an opaque cursor bound to the environment: a cursor from another environment is
+//! refused (400 `invalid_cursor`), and the position it carries is rebuilt under the path's
+//! environment, so it cannot read elsewhere.
+
+use super::view::UserView;
+use crate::auth::scopes::Scope;
+use crate::context::AppContext;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{environment_id, json_response, respond};
+use crate::model::chains::Chain;
+use crate::model::field_rules::FieldSettings;
+use crate::model::user::User;
+use crate::model::values::{Email, Username};
+use crate::prefetch::Reads;
+use crate::store::keys::USER_INDEX_SHARDS;
+use lambda_http::http::StatusCode;
+use lambda_http::aws_lambda_events::query_map::QueryMap;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_LIMIT: usize = 100;
+
+pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
+    respond(list(ctx, &req).await)
+}
+
+/// Where a listing stopped: the shard and the last id returned from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Cursor {
+    #[serde(rename = "e")]
+    environment: Uuid,
+    #[serde(rename = "s")]
+    shard: u32,
+    #[serde(rename = "a")]
+    after: Option<Uuid>,
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        hex::encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(text: &str, env: Uuid) -> ApiResult<Self> {
+        let bad = |why: &str| ApiError::bad_request("invalid_cursor", format!("The cursor {why}.")).field("cursor");
+        let bytes = hex::decode(text).map_err(|_| bad("is not one this service issued"))?;
+        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad("is not one this service issued"))?;
+        if cursor.environment != env {
+            return Err(bad("belongs to another environment"));
+        }
+        if cursor.shard >= USER_INDEX_SHARDS {
+            return Err(bad("is not one this service issued"));
+        }
+        Ok(cursor)
+    }
+}
+
+/// An exact-match filter.
+enum Filter {
+    Claims(Vec<(String, String)>),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Page<'a> {
+    users: Vec<UserView<'a>>,
+    count: usize,
+    next_cursor: Option<String>,
+}
+
+const PARAMS: &[&str] = &["limit", "cursor", "email", "username", "field", "value", "walletAddress"];
+
+async fn list(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
+    let env = environment_id(req)?;
+    let read = ctx.authorize(req, env, Scope::UsersRead, Reads { fresh_fields: true, ..Reads::default() }).await?;
+    let query = req.query_string_parameters();
+    if let Some((unknown, _)) = query.iter().find(|(k, _)| !PARAMS.contains(k)) {
+        return Err(ApiError::bad_request("bad_request", format!("Unknown query parameter {unknown}.")).field(unknown.to_string()));
+    }
+    let limit = match query.first("limit") {
+        None => DEFAULT_LIMIT,
+        Some(text) => text.parse::<usize>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
+            ApiError::bad_request("invalid_limit", format!("limit is a whole number from 1 to {MAX_LIMIT}.")).field("limit")
+        })?,
+    };
+    let filter = parse_filter(&query, &read.fields)?;
+    let (users, next) = match filter {
+        Some(Filter::Claims(claims)) => {
+            let ids = ctx.store.claim_holders(env, &claims).await?;
+            let (users, _) = ctx.store.users(env, &ids).await?;
+            (users, None)
+        }
+        None => {
+            let start = query.first("cursor").map(|c| Cursor::decode(c, env)).transpose()?;
+            page(ctx, env, start, limit).await?
+        }
+    };
+    let views: Vec<UserView> = users.iter().map(|u| UserView::new(u, &read.fields, false)).collect();
+    let body = Page { count: views.len(), users: views, next_cursor: next.map(|c| c.encode()) };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// Reads shards from the cursor on until `limit` users are in hand or the shards run out.
+async fn page(ctx: &AppContext, env: Uuid, start: Option<Cursor>, limit: usize) -> ApiResult<(Vec<User>, Option<Cursor>)> {
+    let (mut shard, mut after) = start.map_or((0, None), |c| (c.shard, c.after));
+    let mut users = Vec::with_capacity(limit);
+    while shard < USER_INDEX_SHARDS {
+        let wanted = (limit - users.len()) as i32;
+        let page = ctx.store.users_page(env, shard, after, wanted).await?;
+        if !page.unreadable.is_empty() {
+            tracing::warn!(skipped = ?page.unreadable, "unreadable users left out of a listing");
+        }
+        users.extend(page.users);
+        match page.last {
+            // The shard may hold more: continue from there (this call, or the next page).
+            Some(last) if users.len() >= limit => return Ok((users, Some(Cursor { environment: env, shard, after: Some(last) }))),
+            Some(last) => after = Some(last),
+            None => {
+                shard += 1;
+                after = None;
+                if users.len() >= limit {
+                    let more = (shard < USER_INDEX_SHARDS).then_some(Cursor { environment: env, shard, after: None });
+                    return Ok((users, more));
+                }
+            }
+        }
+    }
+    Ok((users, None))
+}
+
+fn parse_filter(query: &QueryMap, fields: &FieldSettings) -> ApiResult<Option<Filter>> {
+    let given: Vec<&str> = ["email", "username", "field", "walletAddress"].into_iter().filter(|k| query.first(k).is_some()).collect();
+    if given.len() > 1 {
+        return Err(ApiError::bad_request("bad_request", "Give at most one of email, username, field, walletAddress.").field(given[1]));
+    }
+    if query.first("cursor").is_some() && !given.is_empty() {
+        return Err(ApiError::bad_request("bad_request", "A filtered listing has one page: no cursor.").field("cursor"));
+    }
+    let invalid = |name: &str, code: &'static str, why: String| ApiError::bad_request(code, format!("{name} {why}.")).field(name.to_string());
+    let claims = match given.first().copied() {
+        None => return Ok(None),
+        Some("email") => {
+            let email = Email::parse(query.first("email").unwrap_or_default()).map_err(|e| invalid("email", e.code, e.message))?;
+            vec![("email".to_string(), email.normalized())]
+        }
+        Some("username") => {
+            let name = Username::parse(query.first("username").unwrap_or_default()).map_err(|e| invalid("username", e.code, e.message))?;
+            vec![("username".to_string(), name.normalized())]
+        }
+        Some("field") => {
+            let name = query.first("field").unwrap_or_default();
+            let field = fields.enabled_custom().find(|f| f.name() == name && f.is_unique()).ok_or_else(|| {
+                invalid("field", "invalid_filter", "must name an enabled unique custom field".into())
+            })?;
+            let value = query.first("value").ok_or_else(|| invalid("value", "bad_request", "is required with field".into()))?;
+            let claim = field.claim_value(&Value::String(value.to_string())).ok_or_else(|| invalid("value", "invalid_filter", "cannot match this field".into()))?;
+            vec![(field.name().to_string(), claim)]
+        }
+        Some(_) => {
+            let address = query.first("walletAddress").unwrap_or_default();
+            let chains: Vec<Chain> = Chain::ALL.into_iter().filter(|c| c.check_address(address).is_ok()).collect();
+            if chains.is_empty() {
+                return Err(invalid("walletAddress", "invalid_wallet_address", "is not an address of any supported chain".into()));
+            }
+            chains.into_iter().map(|c| (format!("wallet:{}", c.as_str()), c.normalized(address))).collect()
+        }
+    };
+    Ok(Some(Filter::Claims(claims)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_stay_in_their_environment() {
+        let env = Uuid::new_v4();
+        let cursor = Cursor { environment: env, shard: 3, after: Some(Uuid::new_v4()) };
+        assert_eq!(Cursor::decode(&cursor.encode(), env).unwrap(), cursor);
+        assert_eq!(Cursor::decode(&cursor.encode(), Uuid::new_v4()).unwrap_err().code, "invalid_cursor");
+        assert_eq!(Cursor::decode("zz", env).unwrap_err().code, "invalid_cursor");
+        let far = Cursor { shard: 99, ..cursor };
+        assert_eq!(Cursor::decode(&far.encode(), env).unwrap_err().code, "invalid_cursor");
+    }
+}
