@@ -14,6 +14,13 @@
 //!   userfields switch-to-unique ENVIRONMENT_ID FIELD
 //!                                            make a custom field unique however many users the
 //!                                            environment has (the API refuses above 2,000)
+//!   userfields export ENVIRONMENT_ID [--format jsonl|csv]
+//!                                            every user (with missingFields) to stdout, in id
+//!                                            order; a progress line on stderr
+//!   userfields import ENVIRONMENT_ID FILE.jsonl [--report FAILURES.jsonl]
+//!                                            users through create-user's rules, 8 at a time, ids
+//!                                            kept (a rerun skips those already there); failures
+//!                                            go to FILE.failures.jsonl unless --report says
 //!   userfields reconcile-claims ENVIRONMENT_ID [--repair]
 //!                                            find (and with --repair, fix) uniqueness claims out
 //!                                            of step with the users' claims records
@@ -30,7 +37,8 @@ use uuid::Uuid;
 const USAGE: &str = "usage: userfields create-table | create-environment [--name NAME] | \
 create-api-key ENVIRONMENT_ID [--name NAME] [--scopes S1,S2] | list-api-keys ENVIRONMENT_ID | \
 revoke-api-key --id ID | revoke-api-key (key on stdin) | verify-sender | \
-switch-to-unique ENVIRONMENT_ID FIELD | reconcile-claims ENVIRONMENT_ID [--repair]";
+switch-to-unique ENVIRONMENT_ID FIELD | export ENVIRONMENT_ID [--format jsonl|csv] | \
+import ENVIRONMENT_ID FILE.jsonl [--report FAILURES.jsonl] | reconcile-claims ENVIRONMENT_ID [--repair]";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -54,8 +62,12 @@ async fn main() -> ExitCode {
         Some(url) => format!("the endpoint {url}"),
         None => format!("AWS in {region}"),
     };
-    let ctx = AppContext::new(&sdk, settings);
+    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::new(&sdk, settings)));
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["export", env] => export(ctx, env, "jsonl").await,
+        ["export", env, "--format", format] => export(ctx, env, format).await,
+        ["import", env, file] => import(ctx, env, file, None).await,
+        ["import", env, file, "--report", report] => import(ctx, env, file, Some(report)).await,
         ["create-table"] => create_table(&ctx).await,
         ["create-environment"] => create_environment(&ctx, "default").await,
         ["create-environment", "--name", name] => create_environment(&ctx, name).await,
@@ -198,6 +210,56 @@ async fn switch_to_unique(ctx: &AppContext, env: &str, field: &str) -> Result<()
     let saved = userfields::field_changes::save_field_settings(ctx, env, &current, version, new, None).await?;
     println!("{}", serde_json::json!({ "version": saved.version, "skippedUsers": saved.skipped }));
     eprintln!("{field} is unique (configuration version {})", saved.version);
+    Ok(())
+}
+
+async fn export(ctx: &'static AppContext, env: &str, format: &str) -> Result<(), ApiError> {
+    let env = environment_id(env)?;
+    let format = match format {
+        "jsonl" => userfields::transfer::Format::Jsonl,
+        "csv" => userfields::transfer::Format::Csv,
+        _ => return Err(usage("--format is jsonl or csv")),
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {pos} users exported ({per_sec})").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let count = userfields::transfer::export_users(ctx, env, format, out, |n| bar.set_position(n)).await?;
+    bar.finish_and_clear();
+    eprintln!("{count} users exported");
+    Ok(())
+}
+
+async fn import(ctx: &'static AppContext, env: &str, file: &str, report: Option<&str>) -> Result<(), ApiError> {
+    use userfields::transfer::{failure_line, import_users, Imported};
+    let env = environment_id(env)?;
+    let text = std::fs::read_to_string(file).map_err(|e| usage(&format!("cannot read {file}: {e}")))?;
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let report_path = report.map(str::to_string).unwrap_or_else(|| format!("{file}.failures.jsonl"));
+    let mut report_file = std::fs::File::create(&report_path).map_err(|e| usage(&format!("cannot write {report_path}: {e}")))?;
+    let bar = indicatif::ProgressBar::with_draw_target(Some(lines.len() as u64), indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} lines ({per_sec}, eta {eta})").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let (mut created, mut existing, mut failed) = (0u64, 0u64, 0u64);
+    let mut write_failed = false;
+    import_users(ctx, env, lines, 8, |outcome| {
+        bar.inc(1);
+        match &outcome {
+            Imported::Created => created += 1,
+            Imported::AlreadyThere => existing += 1,
+            Imported::Failed { .. } => failed += 1,
+        }
+        if let Some(line) = failure_line(&outcome) {
+            write_failed |= std::io::Write::write_all(&mut report_file, format!("{line}\n").as_bytes()).is_err();
+        }
+    })
+    .await;
+    bar.finish_and_clear();
+    eprintln!("{created} created, {existing} already there, {failed} failed (see {report_path})");
+    if write_failed {
+        return Err(ApiError::unavailable("write_failed", format!("Could not write every failure to {report_path}.")));
+    }
+    if failed > 0 {
+        return Err(ApiError::unprocessable("import_incomplete", format!("{failed} lines were not imported; see {report_path}.")));
+    }
     Ok(())
 }
 

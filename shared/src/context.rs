@@ -57,6 +57,17 @@ impl AppContext {
         }
     }
 
+    /// The stored configuration, read now (a version already compiled is not compiled again).
+    pub async fn fresh_fields(&self, env: Uuid) -> Result<CompiledFields, crate::store::StoreError> {
+        let stored = self.store.fields(env).await?;
+        let compiled = match self.fields.get(&env).filter(|c| c.version == stored.version) {
+            Some(same) => same,
+            None => CompiledFields { version: stored.version, settings: Arc::new(stored.settings()) },
+        };
+        self.fields.put(env, compiled.clone());
+        Ok(compiled)
+    }
+
     /// After this container saved a configuration, its own next requests see it at once.
     pub fn fields_changed(&self, env: Uuid, settings: Arc<FieldSettings>, version: u64) {
         self.fields.put(env, CompiledFields { settings, version });

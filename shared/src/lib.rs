@@ -21,3 +21,5 @@ pub mod runtime;
 pub mod secrets;
 pub mod settings;
 pub mod store;
+pub mod transfer;
+pub mod user_creation;

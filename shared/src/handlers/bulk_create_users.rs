@@ -4,14 +4,14 @@
 //! duplicate entry (inside the batch or against the table) fails only itself. The answer is 200
 //! `{created: [...], failed: [{index, error, code, payload}], total}`.
 
-use super::create_user::create_from;
 use super::view::UserView;
 use crate::auth::scopes::Scope;
-use crate::context::AppContext;
+use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, json_value, respond};
 use crate::model::profile_fields::UserInput;
 use crate::prefetch::Reads;
+use crate::user_creation::create_user;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -39,10 +39,10 @@ async fn bulk(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let total = body.users.len();
     let mut created = Vec::new();
     let mut failed = Vec::new();
-    let mut read = Some(first);
+    let mut read = Some(CompiledFields { settings: first.fields, version: first.fields_version });
     for (index, entry) in body.users.into_iter().enumerate() {
         let outcome = match json_value::<UserInput>(entry) {
-            Ok(input) => create_from(ctx, req, env, input, read.take()).await,
+            Ok(input) => create_user(ctx, env, input, read.take()).await,
             Err(e) => Err(e),
         };
         match outcome {

@@ -11,5 +11,5 @@ pub mod update_user;
 pub mod user_field_settings;
 pub mod verify_email_otp;
 
-mod user_rules;
-mod view;
+pub(crate) mod user_rules;
+pub mod view;

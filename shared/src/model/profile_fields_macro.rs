@@ -90,6 +90,9 @@ macro_rules! profile_fields {
             }, )*
         ];
 
+        /// Wire names of the profile values that are not configurable fields.
+        pub const OTHER_FIELDS: &[&str] = &[ $( $ow, )* ];
+
         impl Profile {
             /// The value of a pre-made field by its configuration name, as JSON.
             pub fn premade_value(&self, name: &str) -> Option<Value> {
