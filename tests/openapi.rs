@@ -77,6 +77,17 @@ async fn real_responses_match_the_document() {
     let (status, updated_credentials) = update_user(&ctx, &env, example_id, replaced).await;
     assert_eq!(status, 200, "{updated_credentials}");
     check(&doc, "UpdateUserResponse", &updated_credentials);
+    // Listing and bulk create.
+    let (status, page) = call!(userfields::handlers::list_users::handle, &ctx, event("list-users.json", &env, None)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page["count"].as_u64().unwrap() >= 2);
+    check(&doc, "UsersPage", &page);
+    check(&doc, "BulkCreateRequest", &serde_json::from_str::<Value>(
+        serde_json::from_str::<Value>(&event_text("bulk-create-users.json", &env, None)).unwrap()["body"].as_str().unwrap()).unwrap());
+    let (status, bulk) = call!(userfields::handlers::bulk_create_users::handle, &ctx, event("bulk-create-users.json", &env, None)).await;
+    assert_eq!(status, 200, "{bulk}");
+    assert!(!bulk["failed"].as_array().unwrap().is_empty());
+    check(&doc, "BulkCreateResponse", &bulk);
     let (_, missing) = call!(list_missing_fields::handle, &ctx, event("list-missing-fields.json", &env, Some(id))).await;
     assert!(!missing["missingFields"].as_array().unwrap().is_empty(), "{missing}");
     check(&doc, "MissingFieldsResponse", &missing);
