@@ -48,7 +48,14 @@ FUNCTIONS = [
     "verify-email-otp",
     "list-missing-fields",
     "user-field-settings",
+    "list-users",
+    "delete-user",
+    "bulk-create-users",
 ]
+# Users per bulk-create invoke, page size of a list invoke, lines of the import run.
+BULK_USERS = 10
+LIST_PAGE = 100
+IMPORT_USERS = 300
 FLOOR = "hello-floor"
 TABLE = "userfields-bench"
 OTP_KEY = "bench-only-otp-hmac-key-0123456789abcdef"  # 40 chars, local only
@@ -64,6 +71,7 @@ GOAL_WARM_CALLS = {
     "create-user": {"TransactWriteItems": 1},
     "get-user": {"BatchGetItem": 1},
     "list-missing-fields": {"BatchGetItem": 1},
+    "delete-user": {"TransactWriteItems": 1, "BatchGetItem": 1},
 }
 
 STARTED: list[subprocess.Popen] = []
@@ -426,6 +434,16 @@ class Workload:
             body["email"] = f"b{self.tag}{self.n}@example.com"
             body["username"] = f"b{self.tag}{self.n}"
             return with_body(event, body)
+        if function == "list-users":
+            event = fixture("list-users.json", self.subs())
+            event["queryStringParameters"] = {"limit": str(LIST_PAGE)}
+            event["rawQueryString"] = f"limit={LIST_PAGE}"
+            return with_body(event, None)
+        if function == "delete-user":
+            return with_body(fixture("delete-user.json", self.subs(self.seed_user())), None)
+        if function == "bulk-create-users":
+            users = [{"email": f"k{self.tag}{self.n}x{i}@example.com", "firstName": "Bulk"} for i in range(BULK_USERS)]
+            return with_body(fixture("bulk-create-users.json", self.subs()), {"users": users})
         if function == "verify-email-otp":
             self.seed_verification()
             event = fixture("verify-email-otp.json", {**self.subs(self.verify_user),
@@ -435,6 +453,24 @@ class Workload:
         name = {"user-field-settings": "get-user-field-settings.json", FLOOR: "get-user.json"}.get(
             function, f"{function}.json")
         return with_body(fixture(name, self.subs()), None)
+
+    def seed_user(self) -> str:
+        """Writes a user with one claimed email straight to moto (not counted), for delete-user."""
+        user = str(uuid.uuid4())
+        email = f"d{self.tag}{self.n}@example.com"
+        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        item = {
+            "pk": {"S": f"ENV#{self.env_id}#USER#{user}"}, "sk": {"S": "PROFILE"},
+            "id": {"S": user}, "projectEnvironmentId": {"S": self.env_id}, "email": {"S": email},
+            "verifiedCredentials": {"L": []}, "createdAt": {"S": now}, "updatedAt": {"S": now},
+            "version": {"N": "1"}, "claims": {"L": [{"L": [{"S": "email"}, {"S": email}]}]},
+            "gsi1pk": {"S": f"ENV#{self.env_id}#USERS#{user[0]}"}, "gsi1sk": {"S": user},
+        }
+        claim = {"pk": {"S": f"ENV#{self.env_id}#UNIQUE#email#{email}"}, "sk": {"S": "CLAIM"},
+                 "userId": {"S": user}, "field": {"S": "email"}}
+        dynamodb(self.moto_port, "PutItem", {"TableName": TABLE, "Item": item})
+        dynamodb(self.moto_port, "PutItem", {"TableName": TABLE, "Item": claim})
+        return user
 
     def seed_verification(self) -> None:
         """Writes a pending email change with a known code straight to moto (not counted)."""
@@ -647,9 +683,26 @@ def build() -> None:
     subprocess.run(cmd, cwd=ROOT, check=True, timeout=3600)
 
 
+def import_throughput(base_env: dict[str, str], counter: "CallCounter") -> tuple[float, int]:
+    """Times the CLI importing IMPORT_USERS users into a fresh environment (reported, not asserted)."""
+    env = json.loads(cli(base_env, "create-environment", "--name", "import"))["environmentId"]
+    path = LOGS / "import.jsonl"
+    with open(path, "w") as f:
+        for i in range(IMPORT_USERS):
+            f.write(json.dumps({"id": str(uuid.uuid4()), "email": f"imp{i}@example.com", "firstName": "Imported",
+                                "metadata": {"row": i}}) + "\n")
+    before = counter.snapshot()
+    started = time.monotonic()
+    cli(base_env, "import", env, str(path))
+    seconds = time.monotonic() - started
+    calls, _ = calls_between(before, counter.snapshot())
+    log(f"  import: {IMPORT_USERS} users in {seconds:.1f} s")
+    return seconds, sum(calls.values())
+
+
 def cli(base_env: dict[str, str], *args: str) -> str:
     out = subprocess.run([str(RELEASE / "userfields"), *args], env=base_env, cwd=ROOT, capture_output=True,
-                         text=True, timeout=60)
+                         text=True, timeout=600)
     if out.returncode != 0:
         raise RuntimeError(f"userfields {' '.join(args)} failed: {out.stderr.strip()}")
     return out.stdout
@@ -816,9 +869,14 @@ def main() -> int:
         log(f"  {function}: init {ms(r['init'])} ms, first {ms(r['first'])} ms, warm p50 {ms(r['warm_p50'])} ms, "
             f"status {r['first_status']} / {r['warm_status']}")
         results.append(r)
+    imported = None if args.only else import_throughput(base_env, counter)
     signal.alarm(0)
 
     table = report(results, floor, args.invokes, args.cold_runs, hop)
+    if imported:
+        table += (f"\n`userfields import` of {IMPORT_USERS} users (8 at a time) into a new environment: "
+                  f"{imported[0]:.1f} s, {IMPORT_USERS / imported[0]:.0f} users/s, {imported[1]} DynamoDB calls "
+                  f"(moto on loopback: says nothing about AWS).\n")
     header = (f"# Benchmark results\n\n{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, "
               f"{os.cpu_count()} CPUs, {os.uname().sysname} {os.uname().machine}, "
               f"load average {os.getloadavg()[0]:.2f} at the end\n\n")
