@@ -5,6 +5,7 @@ use lambda_http::{Body, Request};
 use proptest::prelude::*;
 use serde_json::Value;
 use userfields::http::json_body;
+use userfields::error::ApiError;
 use userfields::model::field_rules::FieldSettings;
 use userfields::model::field_spec::FieldSpec;
 use userfields::model::operator_regex::{compile, REGEX_SIZE_LIMIT};
@@ -50,7 +51,7 @@ proptest! {
         match json_body::<UserInput>(&request(bytes)) {
             Ok(input) => {
                 if let Err(e) = input.into_patch() {
-                    prop_assert!(e.status.is_client_error());
+                    prop_assert!(ApiError::from(e).status.is_client_error());
                 }
             }
             Err(e) => prop_assert!(e.status.is_client_error() && !e.code.is_empty()),
@@ -60,7 +61,7 @@ proptest! {
     #[test]
     fn arbitrary_json_users_parse_or_name_their_problem(value in arb_json()) {
         let bytes = serde_json::to_vec(&value).unwrap();
-        match json_body::<UserInput>(&request(bytes)).and_then(UserInput::into_patch) {
+        match json_body::<UserInput>(&request(bytes)).and_then(|input| input.into_patch().map_err(ApiError::from)) {
             Ok(_) => {}
             Err(e) => {
                 prop_assert!(e.status.is_client_error());
@@ -75,7 +76,7 @@ proptest! {
             match FieldSettings::parse(specs) {
                 // What is accepted is stable: parsing its own output gives the same list.
                 Ok(settings) => prop_assert_eq!(FieldSettings::parse(settings.specs()).unwrap().specs(), settings.specs()),
-                Err(e) => prop_assert!(e.status.is_client_error()),
+                Err(e) => prop_assert!(ApiError::from(e).status.is_client_error()),
             }
         }
     }

@@ -3,6 +3,7 @@
 //! errors become responses in one place, [`From<StoreError>`].
 
 use crate::model::profile_fields::premade;
+use crate::model::rejection::{Rejection, RejectionKind};
 use crate::otp::RESEND_COOLDOWN_SECONDS;
 use crate::store::{Retryable, StoreError};
 use lambda_http::http::StatusCode;
@@ -51,9 +52,10 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", "This API key belongs to another environment.")
     }
 
-    pub fn insufficient_scope(scope: crate::auth::scopes::Scope) -> Self {
+    /// 403 for a key without `scope` (its name, such as `users:write`).
+    pub fn insufficient_scope(scope: &str) -> Self {
         Self::new(StatusCode::FORBIDDEN, "insufficient_scope", format!("This API key lacks the {scope} scope."))
-            .with("scope", scope.as_str())
+            .with("scope", scope)
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -104,6 +106,16 @@ pub fn taken(field: &str) -> ApiError {
     }
     let code = premade(field).and_then(|f| f.taken_code).unwrap_or("custom_field_data_not_unique");
     ApiError::unprocessable(code, format!("Another user already has this value of {field}.")).field(field)
+}
+
+impl From<Rejection> for ApiError {
+    fn from(r: Rejection) -> Self {
+        let status = match r.kind {
+            RejectionKind::Invalid => StatusCode::BAD_REQUEST,
+            RejectionKind::Unacceptable => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError { payload: r.payload, ..ApiError::new(status, r.code, r.message) }
+    }
 }
 
 impl From<StoreError> for ApiError {

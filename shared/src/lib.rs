@@ -23,3 +23,4 @@ pub mod settings;
 pub mod store;
 pub mod transfer;
 pub mod user_creation;
+pub mod user_rules;

@@ -71,7 +71,7 @@ impl AppContext {
             return Err(ApiError::forbidden());
         }
         if !grant.scopes.contains(need) {
-            return Err(ApiError::insufficient_scope(need));
+            return Err(ApiError::insufficient_scope(need.as_str()));
         }
         let compiled = match use_cached_fields {
             Some(c) => c.clone(),

@@ -11,5 +11,4 @@ pub mod update_user;
 pub mod user_field_settings;
 pub mod verify_email_otp;
 
-pub(crate) mod user_rules;
 pub mod view;

@@ -5,7 +5,7 @@
 //! written, so an SES failure leaves the user and any earlier pending change untouched (503);
 //! a code whose write then fails was never stored and cannot verify anything.
 
-use super::user_rules::{apply_credentials, check_configured_values, check_required_kept};
+use crate::user_rules::{apply_credentials, check_configured_values, check_required_kept};
 use super::view::UserView;
 use crate::auth::scopes::Scope;
 use crate::context::AppContext;

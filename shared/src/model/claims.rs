@@ -1,8 +1,6 @@
 //! The unique values a user holds. A user item records them, so a save releases exactly what it
 //! held (whatever the configuration says today) and claims what the configuration asks now.
 
-use super::field_rules::FieldSettings;
-use super::user::User;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -13,22 +11,8 @@ use std::collections::BTreeSet;
 pub struct Claims(BTreeSet<(String, String)>);
 
 impl Claims {
-    /// What `user` must hold under `fields`: its always-unique pre-made values, the values of
-    /// enabled unique custom fields, and its wallets (per chain) and OAuth accounts (per provider).
-    pub fn required(user: &User, fields: &FieldSettings) -> Self {
-        let profile = &user.profile;
-        let mut claims: BTreeSet<(String, String)> =
-            profile.premade_claims().into_iter().map(|(field, value)| (field.to_string(), value)).collect();
-        if let Some(metadata) = &profile.metadata {
-            for field in fields.enabled_custom().filter(|f| f.is_unique()) {
-                let value = metadata.get(field.name()).filter(|v| !v.is_null());
-                if let Some(claim) = value.and_then(|v| field.claim_value(v)) {
-                    claims.insert((field.name().to_string(), claim));
-                }
-            }
-        }
-        claims.extend(user.verified_credentials.iter().filter_map(|c| c.claim()));
-        Self(claims)
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        Self(pairs.into_iter().collect())
     }
 
     pub fn contains(&self, field: &str, value: &str) -> bool {
@@ -62,8 +46,6 @@ impl Claims {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::field_spec::FieldSpec;
-    use serde_json::json;
 
     #[test]
     fn moves_release_what_was_held_and_take_what_is_new() {
@@ -76,19 +58,5 @@ mod tests {
         let (released, taken) = old.moves(&new);
         assert_eq!(released, [("badge", "red")]);
         assert_eq!(taken, [("badge", "blue")]);
-    }
-
-    #[test]
-    fn required_claims_follow_the_configuration_but_not_its_regex() {
-        let specs: Vec<FieldSpec> = serde_json::from_value(json!([
-            {"name": "badge", "type": "custom", "unique": true, "validationRules": {"regex": "^[a-z]+$"}},
-            {"name": "off", "type": "custom", "unique": true, "enabled": false}
-        ]))
-        .unwrap();
-        let fields = FieldSettings::parse(specs).unwrap();
-        let mut user = User::new(uuid::Uuid::nil(), uuid::Uuid::nil(), crate::model::values::Timestamp::now());
-        user.profile.metadata = json!({"badge": "RED 1", "off": "x"}).as_object().cloned();
-        let claims = Claims::required(&user, &fields);
-        assert_eq!(claims.iter().collect::<Vec<_>>(), [("badge", "red 1")]);
     }
 }

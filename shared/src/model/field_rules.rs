@@ -8,7 +8,7 @@ use super::field_spec::{FieldKind, FieldSpec, SelectOption, ValidationRules, Val
 use super::operator_regex;
 use super::profile_fields::{premade, Profile, PREMADE_FIELDS};
 use super::values::check_text;
-use crate::error::ApiError;
+use super::rejection::Rejection;
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -62,9 +62,9 @@ impl Field {
 
     /// Checks a value against this field's rules; its claim value on success. `code` names the
     /// failure (`invalid_custom_field`, or a pre-made field's own code).
-    pub fn check_value(&self, value: &Value, code: &'static str) -> Result<String, ApiError> {
+    pub fn check_value(&self, value: &Value, code: &'static str) -> Result<String, Rejection> {
         let name = self.name();
-        let invalid = |message: String| ApiError::bad_request(code, message).field(name);
+        let invalid = |message: String| Rejection::invalid(code, message).field(name);
         match self.validation_type {
             ValidationType::Checkbox => match value {
                 Value::Bool(b) => Ok(b.to_string()),
@@ -93,7 +93,7 @@ impl Field {
     }
 
     /// Checks a custom field's value from `metadata`.
-    pub fn check_custom_value(&self, value: &Value) -> Result<String, ApiError> {
+    pub fn check_custom_value(&self, value: &Value) -> Result<String, Rejection> {
         self.check_value(value, "invalid_custom_field")
     }
 }
@@ -138,7 +138,7 @@ impl FieldSettings {
     }
 
     /// Checks and normalises an operator's field list from a request.
-    pub fn parse(specs: Vec<FieldSpec>) -> Result<Self, ApiError> {
+    pub fn parse(specs: Vec<FieldSpec>) -> Result<Self, Rejection> {
         Self::build(specs, Source::Request)
     }
 
@@ -148,9 +148,9 @@ impl FieldSettings {
         Self::build(specs, Source::Stored).unwrap_or_else(|_| Self { fields: Vec::new() })
     }
 
-    fn build(specs: Vec<FieldSpec>, source: Source) -> Result<Self, ApiError> {
+    fn build(specs: Vec<FieldSpec>, source: Source) -> Result<Self, Rejection> {
         if specs.len() > MAX_FIELDS && source == Source::Request {
-            return Err(ApiError::bad_request("too_many_fields", format!("At most {MAX_FIELDS} fields.")).field("fields"));
+            return Err(Rejection::invalid("too_many_fields", format!("At most {MAX_FIELDS} fields.")).field("fields"));
         }
         let patterns = specs.iter().filter(|s| s.validation_rules.as_ref().is_some_and(|r| r.regex.is_some())).count();
         let size_limit = operator_regex::size_limit_for(patterns);
@@ -214,12 +214,12 @@ impl FieldSettings {
     }
 }
 
-fn bad(code: &'static str, field: &str, message: String) -> ApiError {
-    ApiError::bad_request(code, message).field(field)
+fn bad(code: &'static str, field: &str, message: String) -> Rejection {
+    Rejection::invalid(code, message).field(field)
 }
 
 /// A rule a request must meet: from a request it refuses; from storage it warns and goes on.
-fn lenient(source: Source, err: ApiError) -> Result<(), ApiError> {
+fn lenient(source: Source, err: Rejection) -> Result<(), Rejection> {
     match source {
         Source::Request => Err(err),
         Source::Stored => {
@@ -230,7 +230,7 @@ fn lenient(source: Source, err: ApiError) -> Result<(), ApiError> {
 }
 
 /// Checks one field. `Ok(None)`: a stored field nothing of which can be used (it is dropped).
-fn parse_field(mut spec: FieldSpec, index: usize, source: Source, size_limit: usize) -> Result<Option<Field>, ApiError> {
+fn parse_field(mut spec: FieldSpec, index: usize, source: Source, size_limit: usize) -> Result<Option<Field>, Rejection> {
     let name = spec.name.clone();
     if let Some(label) = &spec.label {
         if let Err(e) = check_text(label) {
@@ -310,7 +310,7 @@ fn parse_field(mut spec: FieldSpec, index: usize, source: Source, size_limit: us
     Ok(Some(Field { spec, validation_type, regex }))
 }
 
-fn check_options(name: &str, options: Option<&[SelectOption]>, source: Source) -> Result<(), ApiError> {
+fn check_options(name: &str, options: Option<&[SelectOption]>, source: Source) -> Result<(), Rejection> {
     let options = options.unwrap_or(&[]);
     if options.is_empty() {
         lenient(source, bad("missing_options", name, "A select field needs validOptions.".into()))?;
@@ -327,7 +327,7 @@ fn check_options(name: &str, options: Option<&[SelectOption]>, source: Source) -
             lenient(source, bad("invalid_option", name, format!("option key {}.", e.message)))?;
         }
         if !seen.insert(option.value().to_lowercase()) {
-            let err = ApiError::unprocessable("repeated_options", format!("{name} lists an option twice.")).field(name);
+            let err = Rejection::unacceptable("repeated_options", format!("{name} lists an option twice.")).field(name);
             lenient(source, err)?;
         }
     }
@@ -336,7 +336,7 @@ fn check_options(name: &str, options: Option<&[SelectOption]>, source: Source) -
 
 /// A request's pattern must meet today's limits; a stored one is compiled under the hard bound,
 /// and dropped (no pattern checked) with a warning if even that fails.
-fn compile_pattern(name: &str, pattern: &str, source: Source, size_limit: usize) -> Result<Option<Regex>, ApiError> {
+fn compile_pattern(name: &str, pattern: &str, source: Source, size_limit: usize) -> Result<Option<Regex>, Rejection> {
     match source {
         Source::Request => operator_regex::compile(pattern, size_limit).map(Some).map_err(|e| e.field(name)),
         Source::Stored => match operator_regex::compile_stored(pattern) {
@@ -359,13 +359,14 @@ fn is_custom_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::rejection::RejectionKind;
     use serde_json::json;
 
     fn specs(value: Value) -> Vec<FieldSpec> {
         serde_json::from_value(value).unwrap()
     }
 
-    fn parse_err(value: Value) -> ApiError {
+    fn parse_err(value: Value) -> Rejection {
         FieldSettings::parse(specs(value)).unwrap_err()
     }
 
@@ -380,12 +381,12 @@ mod tests {
     #[test]
     fn rejects_bad_regex_repeated_options_and_unknown_standard_names() {
         let e = parse_err(json!([{"name": "code", "type": "custom", "validationType": "text", "validationRules": {"regex": "(unclosed"}}]));
-        assert_eq!((e.status.as_u16(), e.code), (422, "invalid_regex"));
+        assert_eq!((e.kind, e.code), (RejectionKind::Unacceptable, "invalid_regex"));
         let e = parse_err(json!([{"name": "color", "type": "custom", "validationType": "select",
             "validationRules": {"validOptions": [{"label": "Red"}, {"label": "red"}]}}]));
-        assert_eq!((e.status.as_u16(), e.code), (422, "repeated_options"));
+        assert_eq!((e.kind, e.code), (RejectionKind::Unacceptable, "repeated_options"));
         let e = parse_err(json!([{"name": "shoeSize", "type": "standard"}]));
-        assert_eq!((e.status.as_u16(), e.code), (400, "unknown_standard_field"));
+        assert_eq!((e.kind, e.code), (RejectionKind::Invalid, "unknown_standard_field"));
         let e = parse_err(json!([{"name": "email", "type": "standard", "unique": false}]));
         assert_eq!(e.code, "unique_not_configurable");
         let e = parse_err(json!([{"name": "alias", "type": "custom"}]));

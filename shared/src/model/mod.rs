@@ -13,5 +13,6 @@ pub mod patch;
 #[macro_use]
 mod profile_fields_macro;
 pub mod profile_fields;
+pub mod rejection;
 pub mod user;
 pub mod values;

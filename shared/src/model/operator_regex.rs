@@ -2,7 +2,7 @@
 //! linear time; these limits bound the memory a hostile or careless pattern can take, per pattern
 //! and per environment.
 
-use crate::error::ApiError;
+use super::rejection::Rejection;
 use regex::{Regex, RegexBuilder};
 
 pub const MAX_REGEX_CHARS: usize = 1_000;
@@ -19,8 +19,8 @@ pub fn size_limit_for(patterns: usize) -> usize {
 }
 
 /// Compiles a pattern from a request under today's limits.
-pub fn compile(pattern: &str, size_limit: usize) -> Result<Regex, ApiError> {
-    let invalid = |why: String| ApiError::unprocessable("invalid_regex", format!("The regex is not valid: {why}"));
+pub fn compile(pattern: &str, size_limit: usize) -> Result<Regex, Rejection> {
+    let invalid = |why: String| Rejection::unacceptable("invalid_regex", format!("The regex is not valid: {why}"));
     if pattern.chars().count() > MAX_REGEX_CHARS {
         return Err(invalid(format!("longer than {MAX_REGEX_CHARS} characters")));
     }

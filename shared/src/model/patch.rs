@@ -1,7 +1,7 @@
 //! A change to one profile value, as a request asks for it: leave it, clear it (`null`) or set it.
 
 use super::values::Invalid;
-use crate::error::ApiError;
+use super::rejection::Rejection;
 use serde::{Deserialize, Deserializer};
 
 /// Absent stays `None`, `null` becomes `Some(None)`, a value `Some(Some(v))`.
@@ -23,13 +23,13 @@ impl<T> Patch<T> {
         raw: Option<Option<R>>,
         name: &str,
         parse: impl FnOnce(R) -> Result<T, Invalid>,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, Rejection> {
         Ok(match raw {
             None => Patch::Keep,
             Some(None) => Patch::Clear,
             Some(Some(v)) => Patch::Set(parse(v).map_err(|e| {
                 let field = format!("{name}{}", e.at.as_deref().unwrap_or(""));
-                ApiError::bad_request(e.code, format!("{field} {}.", e.message)).field(field)
+                Rejection::invalid(e.code, format!("{field} {}.", e.message)).field(field)
             })?),
         })
     }

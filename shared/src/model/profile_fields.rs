@@ -14,7 +14,7 @@ use super::field_spec::ValidationType;
 use super::metadata::check_metadata;
 use super::patch::{accept, nullable, Patch};
 use super::values::{CountryCode, Email, MfaBackupCodeAcknowledgement, Text, Timestamp, Username, Wallet, WalletKind};
-use crate::error::ApiError;
+use super::rejection::Rejection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -80,7 +80,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn patch(body: Value) -> Result<ProfilePatch, ApiError> {
+    fn patch(body: Value) -> Result<ProfilePatch, Rejection> {
         serde_json::from_value::<UserInput>(body).unwrap().into_patch()
     }
 

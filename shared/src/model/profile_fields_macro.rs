@@ -62,7 +62,7 @@ macro_rules! profile_fields {
 
         impl UserInput {
             /// Parses every value, naming the field (and the path inside it) in any error.
-            pub fn into_patch(self) -> Result<ProfilePatch, ApiError> {
+            pub fn into_patch(self) -> Result<ProfilePatch, Rejection> {
                 Ok(ProfilePatch {
                     $( $pf: Patch::parse(self.$pf, $pw, $pparse)?, )*
                     $( $of: Patch::parse(self.$of, $ow, $oparse)?, )*

@@ -2,6 +2,7 @@
 
 use super::claims::Claims;
 use super::credentials::{Credential, CredentialFormat, OAuthSpec, WalletSpec};
+use super::field_rules::FieldSettings;
 use super::profile_fields::Profile;
 use super::values::{Email, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,25 @@ impl User {
             version: 0,
             held_claims: None,
         }
+    }
+
+    /// The unique values this user must hold under `fields`: its always-unique pre-made values,
+    /// the values of enabled unique custom fields, and its wallets (per chain) and OAuth accounts
+    /// (per provider).
+    pub fn required_claims(&self, fields: &FieldSettings) -> Claims {
+        let profile = &self.profile;
+        let mut pairs: Vec<(String, String)> =
+            profile.premade_claims().into_iter().map(|(field, value)| (field.to_string(), value)).collect();
+        if let Some(metadata) = &profile.metadata {
+            for field in fields.enabled_custom().filter(|f| f.is_unique()) {
+                let value = metadata.get(field.name()).filter(|v| !v.is_null());
+                if let Some(claim) = value.and_then(|v| field.claim_value(v)) {
+                    pairs.push((field.name().to_string(), claim));
+                }
+            }
+        }
+        pairs.extend(self.verified_credentials.iter().filter_map(|c| c.claim()));
+        Claims::from_pairs(pairs)
     }
 
     /// Makes `email` the user's verified email: sets `emailVerifiedAt` and replaces any earlier
@@ -107,5 +127,26 @@ impl User {
             self.last_verified_credential_id =
                 self.verified_credentials.iter().max_by_key(|c| c.verified_at).map(|c| c.id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::field_spec::FieldSpec;
+    use serde_json::json;
+
+    #[test]
+    fn required_claims_follow_the_configuration_but_not_its_regex() {
+        let specs: Vec<FieldSpec> = serde_json::from_value(json!([
+            {"name": "badge", "type": "custom", "unique": true, "validationRules": {"regex": "^[a-z]+$"}},
+            {"name": "off", "type": "custom", "unique": true, "enabled": false}
+        ]))
+        .unwrap();
+        let fields = FieldSettings::parse(specs).unwrap();
+        let mut user = User::new(uuid::Uuid::nil(), uuid::Uuid::nil(), crate::model::values::Timestamp::now());
+        user.profile.metadata = json!({"badge": "RED 1", "off": "x"}).as_object().cloned();
+        let claims = user.required_claims(&fields);
+        assert_eq!(claims.iter().collect::<Vec<_>>(), [("badge", "red 1")]);
     }
 }

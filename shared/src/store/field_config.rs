@@ -136,7 +136,7 @@ impl Store {
             let mut tx = Tx::default();
             let mut batch = Vec::with_capacity(chunk.len());
             for (user, value) in chunk {
-                let mut claims = user.held_claims.clone().unwrap_or_else(|| Claims::required(user, fields));
+                let mut claims = user.held_claims.clone().unwrap_or_else(|| user.required_claims(fields));
                 claims.insert(field, value.clone());
                 self.take_claim(&mut tx, env, field, value, user.id);
                 let record = serde_dynamo::to_attribute_value(&claims).expect("claims always serialize");

@@ -8,7 +8,6 @@ use super::keys::{self, SK_CLAIM, SK_PROFILE};
 use super::transact::{Condition, Guard, Tx};
 use super::users::parse_user;
 use super::Store;
-use crate::model::claims::Claims;
 use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
 use serde::Serialize;
@@ -59,7 +58,7 @@ pub fn plan(users: &[User], claims: &[ClaimRef], fields: &FieldSettings) -> Repo
             Some(record) => record.clone(),
             None => {
                 report.unrecorded.push(user.id);
-                Claims::required(user, fields)
+                user.required_claims(fields)
             }
         };
         for (field, value) in record.iter() {
@@ -154,7 +153,7 @@ impl Store {
             self.run(tx).await?;
         }
         for user in users.iter().filter(|u| report.unrecorded.contains(&u.id)) {
-            let record = Claims::required(user, fields);
+            let record = user.required_claims(fields);
             let mut tx = Tx::default();
             let condition = Condition::new("version = :v")
                 .with(":v", number_attr(user.version))
@@ -176,6 +175,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::claims::Claims;
     use crate::model::values::{Email, Timestamp};
 
     fn user(email: &str, record: Option<&[(&str, &str)]>) -> User {

@@ -76,10 +76,10 @@ impl Store {
         // What the stored item says it holds; an item from before claims were recorded holds
         // what the configuration asks of it.
         let held = match before {
-            Some(b) => b.held_claims.clone().unwrap_or_else(|| Claims::required(b, fields)),
+            Some(b) => b.held_claims.clone().unwrap_or_else(|| b.required_claims(fields)),
             None => Claims::default(),
         };
-        let next = Claims::required(after, fields);
+        let next = after.required_claims(fields);
 
         let mut tx = Tx::default();
         let item = user_item(after, version, &next);
@@ -127,7 +127,7 @@ impl Store {
     /// pending verification.
     pub async fn delete_user(&self, user: &User, fields: &FieldSettings) -> Result<(), StoreError> {
         let env = user.project_environment_id;
-        let held = user.held_claims.clone().unwrap_or_else(|| Claims::required(user, fields));
+        let held = user.held_claims.clone().unwrap_or_else(|| user.required_claims(fields));
         let mut tx = Tx::default();
         let condition = Condition::new("version = :version").with(":version", number_attr(user.version));
         tx.delete(&self.table, key_attrs(&keys::profile(env, user.id)), Some(condition), Guard::UserVersion);
