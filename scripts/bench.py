@@ -56,6 +56,7 @@ FUNCTIONS = [
 BULK_USERS = 10
 LIST_PAGE = 100
 IMPORT_USERS = 300
+WALLETS_PER_CREATE = 10
 FLOOR = "hello-floor"
 TABLE = "userfields-bench"
 OTP_KEY = "bench-only-otp-hmac-key-0123456789abcdef"  # 40 chars, local only
@@ -435,6 +436,9 @@ class Workload:
             body = json.loads(event["body"])
             body["email"] = f"b{self.tag}{self.n}@example.com"
             body["username"] = f"b{self.tag}{self.n}"
+            # The most wallets a user may hold, each claimed in the same single transaction.
+            body["wallets"] = [{"publicWalletAddress": "0x" + hashlib.sha1(f"{self.tag}{self.n}w{i}".encode()).hexdigest(),
+                                "chain": "ETH"} for i in range(WALLETS_PER_CREATE)]
             return with_body(event, body)
         if function == "list-users":
             event = fixture("list-users.json", self.subs())

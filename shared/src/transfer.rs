@@ -3,7 +3,7 @@
 //! rules as create-user). Import keeps the ids in the file, so running it again after an
 //! interruption creates no duplicates: a user already there is counted, not failed.
 
-use crate::context::AppContext;
+use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
 use crate::handlers::view::UserView;
 use crate::http::json_value;
@@ -143,7 +143,7 @@ pub fn import_body(exported: Value) -> Result<Value, String> {
     Ok(Value::Object(user))
 }
 
-async fn import_line(ctx: &'static AppContext, env: Uuid, number: usize, text: String) -> Imported {
+async fn import_line(ctx: &'static AppContext, env: Uuid, fields: Option<CompiledFields>, number: usize, text: String) -> Imported {
     let failed = |id: Option<String>, e: ApiError| Imported::Failed {
         line: number,
         id,
@@ -161,7 +161,7 @@ async fn import_line(ctx: &'static AppContext, env: Uuid, number: usize, text: S
         Ok(input) => input,
         Err(e) => return failed(id, e),
     };
-    match create_user(ctx, env, input, None).await {
+    match create_user(ctx, env, input, fields).await {
         Ok(_) => Imported::Created,
         Err(e) if e.code == "user_already_exists" => Imported::AlreadyThere,
         Err(e) => failed(id, e),
@@ -177,12 +177,15 @@ pub async fn import_users(
     concurrency: usize,
     mut done: impl FnMut(Imported),
 ) {
+    // One read of the configuration for the whole file (each write still checks its version).
+    let fields = ctx.fresh_fields(env).await.ok();
     let numbered: Vec<(usize, String)> =
         lines.into_iter().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| (i + 1, l)).collect();
     for batch in numbered.chunks(concurrency.max(1)) {
         let mut tasks = JoinSet::new();
         for (number, text) in batch.iter().cloned() {
-            tasks.spawn(async move { (number, import_line(ctx, env, number, text).await) });
+            let fields = fields.clone();
+            tasks.spawn(async move { (number, import_line(ctx, env, fields, number, text).await) });
         }
         let mut outcomes = Vec::with_capacity(batch.len());
         while let Some(joined) = tasks.join_next().await {

@@ -39,10 +39,12 @@ async fn bulk(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let total = body.users.len();
     let mut created = Vec::new();
     let mut failed = Vec::new();
-    let mut read = Some(CompiledFields { settings: first.fields, version: first.fields_version });
+    // One configuration for every entry: each write still checks its version, and a moved one
+    // makes that entry re-read it.
+    let compiled = CompiledFields { settings: first.fields, version: first.fields_version };
     for (index, entry) in body.users.into_iter().enumerate() {
         let outcome = match json_value::<UserInput>(entry) {
-            Ok(input) => create_user(ctx, env, input, read.take()).await,
+            Ok(input) => create_user(ctx, env, input, Some(compiled.clone())).await,
             Err(e) => Err(e),
         };
         match outcome {
