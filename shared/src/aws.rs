@@ -1,6 +1,7 @@
 //! The AWS SDK configuration every client is built from, once per container.
 
 use crate::settings::Settings;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
@@ -35,6 +36,9 @@ pub async fn sdk_config(settings: &Settings) -> SdkConfig {
         loader = loader.http_client(aws_https_client());
     }
     loader
+        // Stalled-stream protection watches each response body's throughput, per call; DynamoDB
+        // answers are small, and the attempt and operation timeouts below already end a stall.
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))
