@@ -5,7 +5,7 @@ use crate::cache::TtlCache;
 use crate::email::Mailer;
 use crate::model::field_rules::FieldSettings;
 use crate::settings::Settings;
-use crate::store::{KeyGrant, Store};
+use crate::store::{KeyGrant, Store, StoredFields};
 use aws_config::SdkConfig;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,12 +60,18 @@ impl AppContext {
     /// The stored configuration, read now (a version already compiled is not compiled again).
     pub async fn fresh_fields(&self, env: Uuid) -> Result<CompiledFields, crate::store::StoreError> {
         let stored = self.store.fields(env).await?;
+        Ok(self.compiled(env, stored))
+    }
+
+    /// The rules of a configuration just read, cached for `env`. The same version compiles to
+    /// the same rules, so a cached compile of it is kept rather than done again.
+    pub(crate) fn compiled(&self, env: Uuid, stored: StoredFields) -> CompiledFields {
         let compiled = match self.fields.get(&env).filter(|c| c.version == stored.version) {
             Some(same) => same,
             None => CompiledFields { version: stored.version, settings: Arc::new(stored.settings()) },
         };
         self.fields.put(env, compiled.clone());
-        Ok(compiled)
+        compiled
     }
 
     /// After this container saved a configuration, its own next requests see it at once.

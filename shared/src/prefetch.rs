@@ -3,7 +3,7 @@
 
 use crate::auth::api_keys::{api_key_hash, bearer_token};
 use crate::auth::scopes::Scope;
-use crate::context::{AppContext, CompiledFields};
+use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
@@ -75,16 +75,7 @@ impl AppContext {
         }
         let compiled = match use_cached_fields {
             Some(c) => c.clone(),
-            None => {
-                let stored = StoredFields::from_item(found.take(&fields_item));
-                // The same version compiles to the same rules: keep the compiled ones.
-                let compiled = match cached_fields.filter(|c| c.version == stored.version) {
-                    Some(same) => same,
-                    None => CompiledFields { version: stored.version, settings: Arc::new(stored.settings()) },
-                };
-                self.fields.put(env, compiled.clone());
-                compiled
-            }
+            None => self.compiled(env, StoredFields::from_item(found.take(&fields_item))),
         };
         let user = user_item.as_ref().and_then(|k| found.take(k)).map(crate::store::parse_user).transpose()?;
         let verification = verification_item

@@ -103,22 +103,8 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> ApiResult<T> {
         return Err(ApiError::bad_request("bad_request", "The request body must be a JSON object."));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(objects_only::ObjectsOnly(&mut *de)).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return ApiError::bad_request("bad_request", "The request body is not valid JSON.");
-        }
-        let text = inner.to_string();
-        let err = ApiError::bad_request("bad_request", format!("Invalid request body: {text}"));
-        // serde reports an unknown field at its parent's path; name the field itself.
-        match unknown_field_name(&text) {
-            Some(name) if path == "." || path.is_empty() => err.field(name),
-            Some(name) if !path.ends_with(name) => err.field(format!("{path}.{name}")),
-            _ if path == "." || path.is_empty() => err,
-            _ => err.field(path),
-        }
-    })?;
+    let value = serde_path_to_error::deserialize(objects_only::ObjectsOnly(&mut *de))
+        .map_err(|e| shape_error(e, "Invalid request body"))?;
     de.end()
         .map_err(|_| ApiError::bad_request("bad_request", "The request body is not valid JSON."))?;
     Ok(value)
@@ -130,16 +116,25 @@ pub fn json_value<T: DeserializeOwned>(value: serde_json::Value) -> ApiResult<T>
     if !value.is_object() {
         return Err(ApiError::bad_request("bad_request", "Each entry must be a JSON object."));
     }
-    serde_path_to_error::deserialize(objects_only::ObjectsOnly(value)).map_err(|e| {
-        let path = e.path().to_string();
-        let text = e.into_inner().to_string();
-        let err = ApiError::bad_request("bad_request", format!("Invalid entry: {text}"));
-        match unknown_field_name(&text) {
-            Some(name) => err.field(name),
-            None if path == "." || path.is_empty() => err,
-            None => err.field(path),
-        }
-    })
+    serde_path_to_error::deserialize(objects_only::ObjectsOnly(value)).map_err(|e| shape_error(e, "Invalid entry"))
+}
+
+/// A JSON syntax, type or unknown-field error as a 400 naming the field.
+fn shape_error(e: serde_path_to_error::Error<serde_json::Error>, what: &str) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return ApiError::bad_request("bad_request", "The request body is not valid JSON.");
+    }
+    let text = inner.to_string();
+    let err = ApiError::bad_request("bad_request", format!("{what}: {text}"));
+    // serde reports an unknown field at its parent's path; name the field itself.
+    match unknown_field_name(&text) {
+        Some(name) if path == "." || path.is_empty() => err.field(name),
+        Some(name) if !path.ends_with(name) => err.field(format!("{path}.{name}")),
+        _ if path == "." || path.is_empty() => err,
+        _ => err.field(path),
+    }
 }
 
 fn unknown_field_name(message: &str) -> Option<&str> {

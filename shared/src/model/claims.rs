@@ -27,14 +27,6 @@ impl Claims {
         self.0.iter().map(|(f, v)| (f.as_str(), v.as_str()))
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// What going from `self` to `next` releases and takes, as (field, value) pairs.
     pub fn moves<'a>(&'a self, next: &'a Claims) -> (Vec<(&'a str, &'a str)>, Vec<(&'a str, &'a str)>) {
         let released = self.iter().filter(|(f, v)| !next.contains(f, v)).collect();

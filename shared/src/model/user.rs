@@ -67,6 +67,12 @@ impl User {
         Claims::from_pairs(pairs)
     }
 
+    /// What the item records as held; an item from before claims were recorded holds what
+    /// `fields` asks of it.
+    pub fn recorded_claims(&self, fields: &FieldSettings) -> Claims {
+        self.held_claims.clone().unwrap_or_else(|| self.required_claims(fields))
+    }
+
     /// Makes `email` the user's verified email: sets `emailVerifiedAt` and replaces any earlier
     /// email credential (keeping its id when the address is the same), so a user has at most one.
     pub fn set_verified_email(&mut self, email: Email, at: Timestamp) {

@@ -2,11 +2,12 @@
 //! holder. Taking and releasing them rides in the same transaction as the user item that
 //! records them.
 
-use super::attrs::{key_attrs, string_attr, string_of};
+use super::attrs::{key_attrs, number_attr, string_attr, string_of};
 use super::errors::StoreError;
 use super::keys;
 use super::transact::{Condition, Guard, Tx};
 use super::Store;
+use crate::model::claims::Claims;
 use uuid::Uuid;
 
 /// Free, or already this user's: claiming again is harmless.
@@ -29,6 +30,24 @@ impl Store {
         let key = key_attrs(&keys::claim(env, field, value));
         let condition = Condition::new(FREE_OR_MINE).with(":uid", string_attr(user.to_string()));
         tx.delete(&self.table, key, Some(condition), Guard::Release(field.to_string()));
+    }
+
+    /// Sets the claims record of a user still at `read_version` (bumping it) in `tx`; `None`
+    /// removes the record (an item from before records existed). Fails as
+    /// [`StoreError::UserChanged`] if the user moved on.
+    pub(super) fn set_claims_record(&self, tx: &mut Tx, env: Uuid, user: Uuid, read_version: u64, record: Option<&Claims>) {
+        let key = key_attrs(&keys::profile(env, user));
+        let condition = Condition::new("version = :v")
+            .with(":v", number_attr(read_version))
+            .with(":next", number_attr(read_version + 1));
+        match record {
+            Some(claims) => {
+                let record = serde_dynamo::to_attribute_value(claims).expect("claims always serialize");
+                let condition = condition.with(":claims", record);
+                tx.update(&self.table, key, "SET claims = :claims, version = :next", condition, Guard::UserVersion);
+            }
+            None => tx.update(&self.table, key, "REMOVE claims SET version = :next", condition, Guard::UserVersion),
+        }
     }
 
     /// Who holds a unique value, if anyone.

@@ -136,16 +136,10 @@ impl Store {
             let mut tx = Tx::default();
             let mut batch = Vec::with_capacity(chunk.len());
             for (user, value) in chunk {
-                let mut claims = user.held_claims.clone().unwrap_or_else(|| user.required_claims(fields));
+                let mut claims = user.recorded_claims(fields);
                 claims.insert(field, value.clone());
                 self.take_claim(&mut tx, env, field, value, user.id);
-                let record = serde_dynamo::to_attribute_value(&claims).expect("claims always serialize");
-                let condition = Condition::new("version = :v")
-                    .with(":v", number_attr(user.version))
-                    .with(":claims", record)
-                    .with(":next", number_attr(user.version + 1));
-                let key = key_attrs(&keys::profile(env, user.id));
-                tx.update(&self.table, key, "SET claims = :claims, version = :next", condition, Guard::UserVersion);
+                self.set_claims_record(&mut tx, env, user.id, user.version, Some(&claims));
                 batch.push(RecordedClaim {
                     user: user.id,
                     value: value.clone(),
@@ -170,17 +164,7 @@ impl Store {
         for claim in written {
             let mut tx = Tx::default();
             self.release_claim(&mut tx, env, field, &claim.value, claim.user);
-            let key = key_attrs(&keys::profile(env, claim.user));
-            let condition = Condition::new("version = :v").with(":v", number_attr(claim.version));
-            let condition = condition.with(":next", number_attr(claim.version + 1));
-            match &claim.previous {
-                Some(previous) => {
-                    let record = serde_dynamo::to_attribute_value(previous).expect("claims always serialize");
-                    let condition = condition.with(":claims", record);
-                    tx.update(&self.table, key, "SET claims = :claims, version = :next", condition, Guard::UserVersion);
-                }
-                None => tx.update(&self.table, key, "REMOVE claims SET version = :next", condition, Guard::UserVersion),
-            }
+            self.set_claims_record(&mut tx, env, claim.user, claim.version, claim.previous.as_ref());
             match self.run(tx).await {
                 Ok(()) | Err(StoreError::UserChanged) => {}
                 Err(e) => {

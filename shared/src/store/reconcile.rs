@@ -2,7 +2,7 @@
 //! (held for a value no user records), missing ones (recorded but absent), and user items from
 //! before claims were recorded. Used by `userfields reconcile-claims`; a dry run by default.
 
-use super::attrs::{key_attrs, number_attr, string_attr, string_of, Item};
+use super::attrs::{key_attrs, string_attr, string_of, Item};
 use super::errors::{from_sdk, StoreError};
 use super::keys::{self, SK_CLAIM, SK_PROFILE};
 use super::transact::{Condition, Guard, Tx};
@@ -153,14 +153,8 @@ impl Store {
             self.run(tx).await?;
         }
         for user in users.iter().filter(|u| report.unrecorded.contains(&u.id)) {
-            let record = user.required_claims(fields);
             let mut tx = Tx::default();
-            let condition = Condition::new("version = :v")
-                .with(":v", number_attr(user.version))
-                .with(":claims", serde_dynamo::to_attribute_value(&record).expect("claims always serialize"))
-                .with(":next", number_attr(user.version + 1));
-            let key = key_attrs(&keys::profile(env, user.id));
-            tx.update(&self.table, key, "SET claims = :claims, version = :next", condition, Guard::UserVersion);
+            self.set_claims_record(&mut tx, env, user.id, user.version, Some(&user.required_claims(fields)));
             self.run(tx).await?;
         }
         for claim in &report.missing {

@@ -47,11 +47,6 @@ impl Backoff {
         tokio::time::sleep(pause(self.failed - 1)).await;
         true
     }
-
-    /// Attempts failed so far.
-    pub fn failed(&self) -> usize {
-        self.failed
-    }
 }
 
 /// Full jitter over an exponential cap: 0..10 ms, 0..20 ms, ... at most 160 ms.

@@ -76,7 +76,7 @@ impl Store {
         // What the stored item says it holds; an item from before claims were recorded holds
         // what the configuration asks of it.
         let held = match before {
-            Some(b) => b.held_claims.clone().unwrap_or_else(|| b.required_claims(fields)),
+            Some(b) => b.recorded_claims(fields),
             None => Claims::default(),
         };
         let next = after.required_claims(fields);
@@ -127,7 +127,7 @@ impl Store {
     /// pending verification.
     pub async fn delete_user(&self, user: &User, fields: &FieldSettings) -> Result<(), StoreError> {
         let env = user.project_environment_id;
-        let held = user.held_claims.clone().unwrap_or_else(|| user.required_claims(fields));
+        let held = user.recorded_claims(fields);
         let mut tx = Tx::default();
         let condition = Condition::new("version = :version").with(":version", number_attr(user.version));
         tx.delete(&self.table, key_attrs(&keys::profile(env, user.id)), Some(condition), Guard::UserVersion);
@@ -136,11 +136,6 @@ impl Store {
         }
         self.drop_verification(&mut tx, env, user.id);
         self.run(tx).await
-    }
-
-    /// A user by id.
-    pub async fn user(&self, env: Uuid, id: Uuid) -> Result<Option<User>, StoreError> {
-        self.get_item(&keys::profile(env, id)).await?.map(parse_user).transpose()
     }
 }
 
