@@ -1,7 +1,9 @@
 //! No route lets one environment's key read or change another environment's data.
 
 use serde_json::{json, Value};
-use userfields::handlers::{get_user, list_missing_fields, user_field_settings, verify_email_otp};
+use userfields::handlers::{
+    bulk_create_users, delete_user, get_user, list_missing_fields, list_users, user_field_settings, verify_email_otp,
+};
 use userfields_tests::*;
 
 #[tokio::test]
@@ -27,6 +29,9 @@ async fn another_environments_key_reaches_nothing() {
         call!(list_missing_fields::handle, &ctx, event("list-missing-fields.json", &b_on_a, Some(user))).await,
         call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &b_on_a, None)).await,
         call!(user_field_settings::handle, &ctx, event("put-user-field-settings.json", &b_on_a, None)).await,
+        call!(list_users::handle, &ctx, event("list-users.json", &b_on_a, None)).await,
+        call!(bulk_create_users::handle, &ctx, event("bulk-create-users.json", &b_on_a, None)).await,
+        call!(delete_user::handle, &ctx, event("delete-user.json", &b_on_a, Some(user))).await,
     ];
     for got in &forbidden {
         assert_error(got, 403, "forbidden", None);
@@ -37,10 +42,18 @@ async fn another_environments_key_reaches_nothing() {
         update_user(&ctx, &b, user, json!({"alias": "hijacked"})).await,
         call!(verify_email_otp::handle, &ctx, event_with_body("verify-email-otp.json", &b, Some(user), &verify_body)).await,
         call!(list_missing_fields::handle, &ctx, event("list-missing-fields.json", &b, Some(user))).await,
+        call!(delete_user::handle, &ctx, event("delete-user.json", &b, Some(user))).await,
     ];
     for got in &not_found {
         assert_error(got, 404, "not_found", Some("userId"));
     }
+    // B's listing and filters see none of A's users or values.
+    let (status, listed) = call!(list_users::handle, &ctx, event("list-users.json", &b, None)).await;
+    assert_eq!((status, &listed["users"]), (200, &json!([])), "{listed}");
+    let mut raw: Value = serde_json::from_str(&event_text("list-users.json", &b, None)).unwrap();
+    raw["queryStringParameters"] = json!({"email": "owner@example.com"});
+    let (_, found) = call!(list_users::handle, &ctx, request(&raw.to_string())).await;
+    assert_eq!(found["count"], 0, "{found}");
     // B creating a user with A's user id makes B's own user; A's is untouched.
     assert_eq!(create_user(&ctx, &b, json!({"id": user, "alias": "b-user"})).await.0, 201);
     // B's settings change does not touch A's.

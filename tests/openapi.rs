@@ -108,6 +108,7 @@ async fn real_responses_match_the_document() {
         verify_email(&ctx, &env, id, verification, &code).await,
         call!(userfields::handlers::create_user::handle, &ctx, event("create-user-no-auth.json", &env, None)).await,
         call!(get_user::handle, &ctx, event("get-user.json", &env, Some(uuid::Uuid::new_v4()))).await,
+        call!(userfields::handlers::delete_user::handle, &ctx, event("delete-user.json", &env, Some(uuid::Uuid::new_v4()))).await,
         call!(user_field_settings::handle, &ctx, event("put-user-field-settings-invalid-regex.json", &env, None)).await,
     ];
     for (status, body) in errors {
