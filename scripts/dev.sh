@@ -30,12 +30,30 @@ try:
 except client.exceptions.ResourceExistsException:
     pass
 PY
+# The KMS key (moto here) each environment's JWT signing key is encrypted under, as the stack's
+# SigningKeysKmsKey; the CLI needs it to make and rotate signing keys.
+SIGNING_KMS_KEY_ID=$(python3 - <<'PY'
+import os, boto3
+kms = boto3.client("kms", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                   aws_access_key_id="local", aws_secret_access_key="local")
+alias = "alias/userfields-signing-keys"
+try:
+    print(kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"])
+except kms.exceptions.NotFoundException:
+    key = kms.create_key(Description="userfields signing keys (local)")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=alias, TargetKeyId=key)
+    print(key)
+PY
+)
+export SIGNING_KMS_KEY_ID
+# Token issuers (and the JWKS they point at) are built from this: the local end-user gateway.
+export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:9100}
 export RUST_LOG=${RUST_LOG:-info}
 
 # One build of the CLI and every function binary, with cargo's progress shown: `cargo lambda watch`
 # runs `cargo run --bin <function>` with the same packages and profile, so it finds them built and
 # the first request to a function does not wait for a silent compile.
-echo "== compiling the userfields CLI and the six function binaries (cargo build --bins)" >&2
+echo "== compiling the userfields CLI and every function binary (cargo build --bins)" >&2
 echo "   the first build takes several minutes on a small machine; later ones take seconds" >&2
 cargo build --bins
 ./target/debug/userfields create-table

@@ -251,3 +251,58 @@ async fn extreme_timestamps_are_400_not_a_crash() {
     let (status, read) = get_user(&ctx, &env, user_id_of(&body)).await;
     assert_eq!((status, &read["user"]["emailVerifiedAt"]), (200, &json!("9999-12-31T22:59:59Z")));
 }
+
+/// The end-user routes: public ones and those taking a session token.
+const END_USER_ROUTES: &[&str] =
+    &["auth-email-start.json", "auth-email-verify.json", "put-me.json", "me-email-verify.json", "get-me.json", "me-logout.json", "jwks.json"];
+
+async fn dispatch_end_user(ctx: &AppContext, fixture: &str, req: lambda_http::Request) -> (u16, Value) {
+    use userfields::handlers::{auth_email_start, auth_email_verify, me, me_email_verify, me_logout, well_known};
+    match fixture {
+        "auth-email-start.json" => call!(auth_email_start::handle, ctx, req).await,
+        "auth-email-verify.json" => call!(auth_email_verify::handle, ctx, req).await,
+        "me-email-verify.json" => call!(me_email_verify::handle, ctx, req).await,
+        "me-logout.json" => {
+            let resp = me_logout::handle(ctx, req).await;
+            if resp.status().as_u16() == 204 {
+                return (204, Value::Null);
+            }
+            parts(resp)
+        }
+        "jwks.json" => call!(well_known::handle, ctx, req).await,
+        _ => call!(me::handle, ctx, req).await,
+    }
+}
+
+#[tokio::test]
+async fn bad_bodies_and_tokens_get_a_4xx_on_the_end_user_routes() {
+    use userfields_tests::sign_in::{end_user_event, sign_in, signin_environment, token_of, IP};
+    let ctx = context().await;
+    let env = signin_environment(&ctx).await;
+    let token = token_of(&sign_in(&ctx, &env, &format!("stranger.{}@example.com", Uuid::new_v4().simple())).await);
+    for fixture in ["auth-email-start.json", "auth-email-verify.json", "put-me.json", "me-email-verify.json"] {
+        for (case, body) in bad_bodies() {
+            let mut raw: Value = serde_json::from_str(&event_text(fixture, &env, None).replace("{{token}}", &token)).unwrap();
+            raw["body"] = Value::String(body);
+            let got = dispatch_end_user(&ctx, fixture, request(&raw.to_string())).await;
+            assert_client_error(fixture, case, &got);
+        }
+    }
+    // Tokens that are not this environment's session: 401 on every route that takes one.
+    let long = "k".repeat(5000);
+    let garbage = [String::new(), "x".into(), "a.b.c".into(), long, env.key.clone(), format!("{token}x")];
+    for fixture in ["get-me.json", "put-me.json", "me-email-verify.json", "me-logout.json"] {
+        for bad in &garbage {
+            let got = dispatch_end_user(&ctx, fixture, end_user_event(fixture, &env, bad, None, IP)).await;
+            assert_error(&got, 401, "unauthorized", None);
+        }
+    }
+    // A bad environment id in the path is a 400 everywhere.
+    for fixture in END_USER_ROUTES {
+        let text = event_text(fixture, &env, None).replace(&env.id.to_string(), "not-a-uuid").replace("{{token}}", &token);
+        let got = dispatch_end_user(&ctx, fixture, request(&text)).await;
+        assert_client_error(fixture, "invalid environment id", &got);
+    }
+    // The session still works: nothing above touched it.
+    assert_eq!(dispatch_end_user(&ctx, "get-me.json", end_user_event("get-me.json", &env, &token, None, IP)).await.0, 200);
+}

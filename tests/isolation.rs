@@ -68,3 +68,24 @@ async fn another_environments_key_reaches_nothing() {
     let got = call!(verify_email_otp::handle, &ctx, event_with_body("verify-email-otp.json", &a, Some(user), &verify_body)).await;
     assert_eq!(got.0, 200, "{}", got.1);
 }
+
+#[tokio::test]
+async fn another_environments_session_reaches_nothing() {
+    use userfields_tests::sign_in::*;
+    use uuid::Uuid;
+    let ctx = context().await;
+    let a = signin_environment(&ctx).await;
+    let b = signin_environment(&ctx).await;
+    let token_a = token_of(&sign_in(&ctx, &a, &format!("iso.{}@example.com", Uuid::new_v4().simple())).await);
+    assert_error(&get_me(&ctx, &b, &token_a).await, 401, "unauthorized", None);
+    assert_error(&put_me(&ctx, &b, &token_a, serde_json::json!({"firstName": "X"})).await, 401, "unauthorized", None);
+    assert_eq!(logout(&ctx, &b, &token_a).await, 401);
+    // A's token is no API key on A either, and A's key no session.
+    assert_error(&call!(get_user::handle, &ctx, event_with_header("get-user.json", &a, Some(Uuid::new_v4()), "authorization", Some(&format!("Bearer {token_a}")))).await, 401, "unauthorized", None);
+    assert_error(&get_me(&ctx, &a, &a.key).await, 401, "unauthorized", None);
+    // B's JWKS does not verify A's token.
+    let (_, keys_b) = jwks(&ctx, &b).await;
+    assert!(claims_by_jwks(&keys_b, &token_a, &issuer(&a)).is_none());
+    assert!(claims_by_jwks(&keys_b, &token_a, &issuer(&b)).is_none());
+    assert_eq!(get_me(&ctx, &a, &token_a).await.0, 200);
+}

@@ -10,6 +10,13 @@
 //!   userfields revoke-api-key --id ID        delete a key by its public id (the `uf_<id>_...` part)
 //!   userfields revoke-api-key                delete the key read from standard input
 //!                                            (warm functions forget a revoked key within 60 s)
+//!   userfields rotate-signing-key ENVIRONMENT_ID
+//!                                            a new RSA key signs the environment's tokens; the
+//!                                            old one stays in the JWKS until its tokens expire
+//!                                            (needs SIGNING_KMS_KEY_ID; create-environment makes
+//!                                            the first key when it is set)
+//!   userfields set-session-length ENVIRONMENT_ID SECONDS
+//!                                            how long end-user sign-ins last (default 7 days)
 //!   userfields verify-sender                 register EMAIL_FROM as an SES identity
 //!   userfields switch-to-unique ENVIRONMENT_ID FIELD
 //!                                            make a custom field unique however many users the
@@ -36,7 +43,8 @@ use uuid::Uuid;
 
 const USAGE: &str = "usage: userfields create-table | create-environment [--name NAME] | \
 create-api-key ENVIRONMENT_ID [--name NAME] [--scopes S1,S2] | list-api-keys ENVIRONMENT_ID | \
-revoke-api-key --id ID | revoke-api-key (key on stdin) | verify-sender | \
+revoke-api-key --id ID | revoke-api-key (key on stdin) | rotate-signing-key ENVIRONMENT_ID | \
+set-session-length ENVIRONMENT_ID SECONDS | verify-sender | \
 switch-to-unique ENVIRONMENT_ID FIELD | export ENVIRONMENT_ID [--format jsonl|csv] | \
 import ENVIRONMENT_ID FILE.jsonl [--report FAILURES.jsonl] | reconcile-claims ENVIRONMENT_ID [--repair]";
 
@@ -75,6 +83,8 @@ async fn main() -> ExitCode {
         ["list-api-keys", env] => list_api_keys(&ctx, env).await,
         ["revoke-api-key", "--id", id] => revoke_api_key_by_id(&ctx, id).await,
         ["revoke-api-key"] => revoke_api_key(&ctx).await,
+        ["rotate-signing-key", env] => rotate_signing_key(ctx, env).await,
+        ["set-session-length", env, seconds] => set_session_length(ctx, env, seconds).await,
         ["verify-sender"] => verify_sender(&ctx).await,
         ["switch-to-unique", env, field] => switch_to_unique(&ctx, env, field).await,
         ["reconcile-claims", env] => reconcile_claims(&ctx, env, false).await,
@@ -114,7 +124,33 @@ async fn create_table(ctx: &AppContext) -> Result<(), ApiError> {
 
 async fn create_environment(ctx: &AppContext, name: &str) -> Result<(), ApiError> {
     let (env, key) = admin::create_environment(&ctx.store, name).await?;
-    println!("{}", serde_json::json!({ "environmentId": env, "apiKey": key.key, "apiKeyId": key.id }));
+    let signing = match &ctx.settings.signing_kms_key_id {
+        Some(kms_key) => Some(admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), kms_key, env).await?),
+        None => {
+            eprintln!("SIGNING_KMS_KEY_ID is not set: end users cannot sign in until `userfields rotate-signing-key {env}`");
+            None
+        }
+    };
+    println!("{}", serde_json::json!({ "environmentId": env, "apiKey": key.key, "apiKeyId": key.id, "signingKeyId": signing }));
+    Ok(())
+}
+
+async fn rotate_signing_key(ctx: &AppContext, env: &str) -> Result<(), ApiError> {
+    let env = environment_id(env)?;
+    let kms_key = ctx.settings.signing_kms_key_id.as_deref().ok_or_else(|| {
+        usage("set SIGNING_KMS_KEY_ID to the KMS key signing keys are encrypted under (the stack's SigningKeysKmsKey output)")
+    })?;
+    let kid = admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), kms_key, env).await?;
+    println!("{}", serde_json::json!({ "environmentId": env, "signingKeyId": kid }));
+    eprintln!("the new key signs within a minute; the previous one stays published until its tokens expire");
+    Ok(())
+}
+
+async fn set_session_length(ctx: &AppContext, env: &str, seconds: &str) -> Result<(), ApiError> {
+    let env = environment_id(env)?;
+    let seconds: i64 = seconds.parse().map_err(|_| usage("SECONDS is a whole number"))?;
+    admin::set_session_length(&ctx.store, env, seconds).await?;
+    eprintln!("sign-ins to {env} now last {seconds} s (tokens issued from now on)");
     Ok(())
 }
 

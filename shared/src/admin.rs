@@ -40,3 +40,35 @@ pub async fn revoke_api_key(store: &Store, key: &str) -> Result<bool, StoreError
 pub async fn revoke_api_key_by_id(store: &Store, id: &str) -> Result<bool, StoreError> {
     store.delete_api_key_by_id(id).await
 }
+
+/// Makes a new signing key for `env` (encrypted under the KMS key `kms_key_id`) and makes it
+/// the one that signs. The previous key stays published until every token it signed has
+/// expired (the session length, plus the minute containers may still sign with it).
+pub async fn rotate_signing_key(
+    store: &Store,
+    kms: &aws_sdk_kms::Client,
+    kms_key_id: &str,
+    env: Uuid,
+) -> Result<String, crate::error::ApiError> {
+    let environment = store.environment(env).await?.ok_or(StoreError::NoEnvironment)?;
+    let key = crate::tokens::keygen::new_signing_key(kms, kms_key_id, env)
+        .await
+        .map_err(|e| crate::error::ApiError::unavailable("key_service_unavailable", e))?;
+    let session = environment.session_seconds.unwrap_or(crate::sign_in::DEFAULT_SESSION_SECONDS);
+    let grace = crate::context::ENVIRONMENT_CACHE_TTL.as_secs() as i64 + 60;
+    let retires_at = Timestamp::now().plus_seconds(session + grace);
+    store.install_signing_key(env, &key, environment.current_signing_key.as_deref(), retires_at).await?;
+    Ok(key.kid)
+}
+
+/// Sets how long sign-ins to `env` last (tokens issued from then on).
+pub async fn set_session_length(store: &Store, env: Uuid, seconds: i64) -> Result<(), crate::error::ApiError> {
+    use crate::sign_in::{MAX_SESSION_SECONDS, MIN_SESSION_SECONDS};
+    if !(MIN_SESSION_SECONDS..=MAX_SESSION_SECONDS).contains(&seconds) {
+        return Err(crate::error::ApiError::bad_request(
+            "invalid_session_length",
+            format!("A session lasts {MIN_SESSION_SECONDS} to {MAX_SESSION_SECONDS} seconds."),
+        ));
+    }
+    Ok(store.set_session_length(env, seconds).await?)
+}

@@ -5,7 +5,8 @@ use crate::cache::TtlCache;
 use crate::email::Mailer;
 use crate::model::field_rules::FieldSettings;
 use crate::settings::Settings;
-use crate::store::{KeyGrant, Store, StoredFields};
+use crate::store::{EnvironmentRecord, KeyGrant, Store, StoredFields};
+use crate::tokens::Keyring;
 use aws_config::SdkConfig;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,10 @@ pub const UNKNOWN_KEY_CACHE_TTL: Duration = Duration::from_secs(10);
 /// moved version makes the write reload and try again. This only bounds memory and re-reads.
 pub const FIELDS_CACHE_TTL: Duration = Duration::from_secs(300);
 
+/// How long a container trusts an environment's item (its signing key and session length): a
+/// rotated key starts signing everywhere within this; tokens of the old key stay valid.
+pub const ENVIRONMENT_CACHE_TTL: Duration = Duration::from_secs(60);
+
 /// A compiled configuration and the stored version it was compiled from.
 #[derive(Clone)]
 pub struct CompiledFields {
@@ -35,6 +40,8 @@ pub struct AppContext {
     pub(crate) api_keys: TtlCache<String, KeyGrant>,
     pub(crate) unknown_keys: TtlCache<String, ()>,
     pub(crate) fields: TtlCache<Uuid, CompiledFields>,
+    pub keyring: Keyring,
+    environments: TtlCache<Uuid, EnvironmentRecord>,
 }
 
 impl AppContext {
@@ -54,6 +61,8 @@ impl AppContext {
             api_keys: TtlCache::new(API_KEY_CACHE_TTL),
             unknown_keys: TtlCache::new(UNKNOWN_KEY_CACHE_TTL),
             fields: TtlCache::new(FIELDS_CACHE_TTL),
+            keyring: Keyring::new(sdk),
+            environments: TtlCache::new(ENVIRONMENT_CACHE_TTL),
         }
     }
 
@@ -77,5 +86,16 @@ impl AppContext {
     /// After this container saved a configuration, its own next requests see it at once.
     pub fn fields_changed(&self, env: Uuid, settings: Arc<FieldSettings>, version: u64) {
         self.fields.put(env, CompiledFields { settings, version });
+    }
+
+    /// The environment's item (its signing key and session length), cached for
+    /// [`ENVIRONMENT_CACHE_TTL`]; 404 if there is no such environment.
+    pub async fn environment(&self, env: Uuid) -> crate::error::ApiResult<EnvironmentRecord> {
+        if let Some(record) = self.environments.get(&env) {
+            return Ok(record);
+        }
+        let record = self.store.environment(env).await?.ok_or(crate::store::StoreError::NoEnvironment)?;
+        self.environments.put(env, record.clone());
+        Ok(record)
     }
 }

@@ -4,7 +4,6 @@
 
 use crate::model::profile_fields::premade;
 use crate::model::rejection::{Rejection, RejectionKind};
-use crate::otp::RESEND_COOLDOWN_SECONDS;
 use crate::store::{Retryable, StoreError};
 use lambda_http::http::StatusCode;
 use serde_json::{json, Map, Value};
@@ -18,11 +17,23 @@ pub struct ApiError {
     pub payload: Map<String, Value>,
     /// Failed only on timing (a concurrent write): the operation may run again after re-reading.
     retryable: bool,
+    /// Seconds a refused caller should wait (429): sent as `Retry-After`.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), payload: Map::new(), retryable: false }
+        Self { status, code, message: message.into(), payload: Map::new(), retryable: false, retry_after: None }
+    }
+
+    /// 429: too many sends; try again after `seconds`.
+    pub fn too_many_requests(seconds: u64, message: impl Into<String>) -> Self {
+        Self { retry_after: Some(seconds), ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message) }
+            .with("retryAfterSeconds", seconds)
+    }
+
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
     }
 
     /// Names the offending request field in `payload.field`, as the contract asks of every 4xx.
@@ -153,12 +164,11 @@ impl From<StoreError> for ApiError {
                 ApiError::unprocessable("invalid_verification", "This verification does not exist or has expired.")
                     .field("verificationUUID")
             }
-            StoreError::TooSoon => ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
-                format!("A code was sent to this email less than {RESEND_COOLDOWN_SECONDS} seconds ago."),
-            )
-            .field("email"),
+            StoreError::RateLimited { retry_after_seconds, .. } => ApiError::too_many_requests(
+                retry_after_seconds,
+                format!("Too many codes were requested; try again in {retry_after_seconds} seconds."),
+            ),
+            StoreError::NoSession => crate::tokens::keyring::session_required(),
             StoreError::NoEnvironment => ApiError::not_found("Environment").field("environmentId"),
         }
     }

@@ -1,14 +1,20 @@
-//! A request's first round trip: the API key (unless cached), the field configuration (unless
-//! cached, or when it must be fresh) and the items the handler works on, in one BatchGetItem.
+//! A request's first round trip: the caller's credential (an API key unless cached, or a session
+//! for an end user's token), the field configuration (unless cached, or when it must be fresh)
+//! and the items the handler works on, in one BatchGetItem.
 
-use crate::auth::api_keys::{api_key_hash, bearer_token};
+use crate::auth::api_keys::{api_key_hash, bearer, bearer_token};
 use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
+use crate::http::public_base;
 use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
-use crate::store::keys;
-use crate::store::{key_grant, StoredFields, Verification};
+use crate::store::keys::{self, Key};
+use crate::store::{key_grant, parse_session, Session, StoredFields, Verification};
+use crate::tokens::claims::issuer;
+use crate::tokens::keyring::{session_required, MAX_TOKEN_CHARS};
+use crate::tokens::TokenClaims;
+use crate::model::values::Timestamp;
 use lambda_http::Request;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -16,6 +22,7 @@ use uuid::Uuid;
 /// What a handler reads along with authorising the request.
 #[derive(Default, Clone, Copy)]
 pub struct Reads {
+    /// The user to read (for a session, always the token's user).
     pub user: Option<Uuid>,
     pub verification: bool,
     /// Read the configuration item even if cached (reads that report `missingFields`, and
@@ -23,37 +30,94 @@ pub struct Reads {
     pub fresh_fields: bool,
 }
 
+/// Who may make the request: an operator's API key with a scope, or an end user's session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    ApiKey(Scope),
+    Session,
+}
+
+/// The signed-in end user of a request made with a session token.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub claims: TokenClaims,
+    pub session: Session,
+    pub issuer: String,
+}
+
 pub struct Prefetched {
     pub user: Option<User>,
     pub verification: Option<Verification>,
     pub fields: Arc<FieldSettings>,
     pub fields_version: u64,
+    /// Set for [`Access::Session`].
+    pub signed_in: Option<SignedIn>,
+}
+
+/// The keys of one prefetch, and what was found for them.
+struct Batch {
+    wanted: Vec<Key>,
+    fields: Option<Key>,
+    user: Option<Key>,
+    verification: Option<Key>,
 }
 
 impl AppContext {
-    /// Authorises the request for `env` and `need`, and reads what `reads` asks, in one round
-    /// trip. 401 without a known key (an unknown one is remembered briefly, so repeating it
-    /// costs no read), 403 for another environment's key or one without the scope.
+    /// Authorises the request for `env` with an API key holding `need`, and reads what `reads`
+    /// asks, in one round trip. 401 without a known key (an unknown one is remembered briefly,
+    /// so repeating it costs no read), 403 for another environment's key or one without the
+    /// scope.
     pub async fn authorize(&self, req: &Request, env: Uuid, need: Scope, reads: Reads) -> ApiResult<Prefetched> {
+        self.prefetch(req, env, Access::ApiKey(need), reads).await
+    }
+
+    pub async fn prefetch(&self, req: &Request, env: Uuid, access: Access, reads: Reads) -> ApiResult<Prefetched> {
+        match access {
+            Access::ApiKey(need) => self.with_api_key(req, env, need, reads).await,
+            Access::Session => self.with_session(req, env, reads).await,
+        }
+    }
+
+    /// `reads` with no credential: for a sign-in, whose code was the credential.
+    pub async fn read(&self, env: Uuid, reads: Reads) -> ApiResult<Prefetched> {
+        let batch = self.plan(env, reads, None);
+        let mut found = self.store.batch_get(&batch.wanted).await?;
+        self.finish(env, &batch, &mut found, None)
+    }
+
+    fn plan(&self, env: Uuid, reads: Reads, extra: Option<Key>) -> Batch {
+        let cached = self.fields.get(&env).filter(|_| !reads.fresh_fields);
+        let fields = cached.is_none().then(|| keys::fields(env));
+        let user = reads.user.map(|u| keys::profile(env, u));
+        let verification = reads.user.filter(|_| reads.verification).map(|u| keys::email_verification(env, u));
+        let mut wanted = Vec::with_capacity(4);
+        wanted.extend(extra);
+        wanted.extend(fields.clone());
+        wanted.extend(user.clone());
+        wanted.extend(verification.clone());
+        Batch { wanted, fields, user, verification }
+    }
+
+    fn finish(&self, env: Uuid, batch: &Batch, found: &mut crate::store::Found, signed_in: Option<SignedIn>) -> ApiResult<Prefetched> {
+        let compiled = match &batch.fields {
+            None => self.fields.get(&env).expect("planned from a cached configuration"),
+            Some(key) => self.compiled(env, StoredFields::from_item(found.take(key))),
+        };
+        let user = batch.user.as_ref().and_then(|k| found.take(k)).map(crate::store::parse_user).transpose()?;
+        let verification =
+            batch.verification.as_ref().and_then(|k| found.take(k)).map(crate::store::parse_verification).transpose()?;
+        Ok(Prefetched { user, verification, fields: compiled.settings, fields_version: compiled.version, signed_in })
+    }
+
+    async fn with_api_key(&self, req: &Request, env: Uuid, need: Scope, reads: Reads) -> ApiResult<Prefetched> {
         let hash = api_key_hash(bearer_token(req)?);
         if self.unknown_keys.get(&hash).is_some() {
             return Err(ApiError::unauthorized());
         }
         let cached_grant = self.api_keys.get(&hash);
-        let cached_fields = self.fields.get(&env);
-        let use_cached_fields = cached_fields.as_ref().filter(|_| !reads.fresh_fields);
-
         let api_key_item = keys::api_key(&hash);
-        let fields_item = keys::fields(env);
-        let user_item = reads.user.map(|u| keys::profile(env, u));
-        let verification_item = reads.user.filter(|_| reads.verification).map(|u| keys::email_verification(env, u));
-        let mut wanted = Vec::with_capacity(4);
-        wanted.extend(cached_grant.is_none().then(|| api_key_item.clone()));
-        wanted.extend(use_cached_fields.is_none().then(|| fields_item.clone()));
-        wanted.extend(user_item.clone());
-        wanted.extend(verification_item.clone());
-        let mut found = self.store.batch_get(&wanted).await?;
-
+        let batch = self.plan(env, reads, cached_grant.is_none().then(|| api_key_item.clone()));
+        let mut found = self.store.batch_get(&batch.wanted).await?;
         let grant = match cached_grant {
             Some(g) => g,
             None => match found.take(&api_key_item).as_ref().and_then(key_grant) {
@@ -73,16 +137,29 @@ impl AppContext {
         if !grant.scopes.contains(need) {
             return Err(ApiError::insufficient_scope(need.as_str()));
         }
-        let compiled = match use_cached_fields {
-            Some(c) => c.clone(),
-            None => self.compiled(env, StoredFields::from_item(found.take(&fields_item))),
+        self.finish(env, &batch, &mut found, None)
+    }
+
+    /// An end user's request: the token must verify against `env`'s published keys and issuer
+    /// (no read when its key is cached), then its session, user and `reads` come in one batch.
+    /// A session that ended or expired, or a user that is gone, is a 401 like a bad token.
+    async fn with_session(&self, req: &Request, env: Uuid, reads: Reads) -> ApiResult<Prefetched> {
+        let token = bearer(req, MAX_TOKEN_CHARS).ok_or_else(session_required)?;
+        let issuer = issuer(&public_base(req, self.settings.public_base_url.as_deref()), env);
+        let claims = self.keyring.verify(&self.store, env, token, &issuer).await?;
+        let session_key = keys::session(env, claims.sub, claims.sid);
+        let reads = Reads { user: Some(claims.sub), ..reads };
+        let batch = self.plan(env, reads, Some(session_key.clone()));
+        let mut found = self.store.batch_get(&batch.wanted).await?;
+        let session = found.take(&session_key).map(parse_session).transpose()?;
+        let Some(session) = session.filter(|s| s.is_live(Timestamp::now()) && s.user_id == claims.sub) else {
+            tracing::info!(user_id = %claims.sub, "session ended or expired");
+            return Err(session_required());
         };
-        let user = user_item.as_ref().and_then(|k| found.take(k)).map(crate::store::parse_user).transpose()?;
-        let verification = verification_item
-            .as_ref()
-            .and_then(|k| found.take(k))
-            .map(crate::store::parse_verification)
-            .transpose()?;
-        Ok(Prefetched { user, verification, fields: compiled.settings, fields_version: compiled.version })
+        let prefetched = self.finish(env, &batch, &mut found, Some(SignedIn { claims, session, issuer }))?;
+        if prefetched.user.is_none() {
+            return Err(session_required());
+        }
+        Ok(prefetched)
     }
 }

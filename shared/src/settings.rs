@@ -10,6 +10,12 @@ pub struct Settings {
     pub otp_key: Vec<u8>,
     /// `AWS_ENDPOINT_URL`, set only against a local emulator.
     pub endpoint_url: Option<String>,
+    /// `PUBLIC_BASE_URL`: the origin clients reach the API at (a custom domain, or the local
+    /// gateway); token issuers are built from it. Unset: the domain API Gateway reports.
+    pub public_base_url: Option<String>,
+    /// `SIGNING_KMS_KEY_ID`: the KMS key new signing keys are encrypted under (CLI only; a
+    /// function decrypts with whatever key the ciphertext names, which IAM limits to this one).
+    pub signing_kms_key_id: Option<String>,
 }
 
 /// Where a function that hashes codes gets its key.
@@ -49,6 +55,8 @@ impl Settings {
             email_from: env::var("EMAIL_FROM").unwrap_or_else(|_| "no-reply@userfields.local".into()),
             otp_key: Vec::new(),
             endpoint_url: env::var("AWS_ENDPOINT_URL").ok().filter(|v| !v.is_empty()),
+            public_base_url: env::var("PUBLIC_BASE_URL").ok().filter(|v| !v.is_empty()),
+            signing_kms_key_id: env::var("SIGNING_KMS_KEY_ID").ok().filter(|v| !v.is_empty()),
         })
     }
 

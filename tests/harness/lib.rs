@@ -3,6 +3,7 @@
 //! through the handlers as API Gateway would deliver them.
 
 pub mod fault_proxy;
+pub mod sign_in;
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::config::Credentials;
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 pub const OTP_KEY: &[u8] = b"test-otp-hmac-key-of-at-least-32-bytes";
 pub const EMAIL_FROM: &str = "no-reply@userfields.test";
+pub const PUBLIC_BASE_URL: &str = "https://api.userfields.test";
 
 pub fn endpoint() -> String {
     std::env::var("AWS_ENDPOINT_URL").expect(
@@ -54,6 +56,8 @@ pub async fn context_unprepared(endpoint: &str, email_from: &str, table: &str) -
         email_from: email_from.into(),
         otp_key: OTP_KEY.to_vec(),
         endpoint_url: Some(endpoint.into()),
+        public_base_url: Some(PUBLIC_BASE_URL.into()),
+        signing_kms_key_id: None,
     };
     AppContext::new(&sdk, settings)
 }

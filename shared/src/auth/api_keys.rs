@@ -54,14 +54,15 @@ pub fn api_key_hash(key: &str) -> String {
 
 /// The key from `Authorization: Bearer <key>`; anything else is a 401.
 pub fn bearer_token(req: &Request) -> ApiResult<&str> {
-    let header = req.headers().get(AUTHORIZATION).ok_or_else(ApiError::unauthorized)?;
-    let text = header.to_str().map_err(|_| ApiError::unauthorized())?;
-    let (scheme, token) = text.split_once(' ').ok_or_else(ApiError::unauthorized)?;
+    bearer(req, MAX_BEARER_CHARS).ok_or_else(ApiError::unauthorized)
+}
+
+/// The credential of `Authorization: Bearer <value>`, if there is one of at most `max_chars`.
+pub fn bearer(req: &Request, max_chars: usize) -> Option<&str> {
+    let text = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = text.split_once(' ')?;
     let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.len() > MAX_BEARER_CHARS {
-        return Err(ApiError::unauthorized());
-    }
-    Ok(token)
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= max_chars).then_some(token)
 }
 
 #[cfg(test)]

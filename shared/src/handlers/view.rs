@@ -10,6 +10,8 @@ use crate::model::field_spec::FieldSpec;
 use crate::model::chains::Chain;
 use crate::model::credentials::CredentialFormat;
 use crate::model::user::User;
+use crate::model::values::{Email, Timestamp};
+use crate::store::Verification;
 use crate::prefetch::Reads;
 use lambda_http::Request;
 use serde::Serialize;
@@ -77,6 +79,52 @@ impl<'a> UserView<'a> {
 #[derive(Serialize)]
 pub struct UserEnvelope<'a> {
     pub user: UserView<'a>,
+}
+
+/// A pending email change as an update's answer shows it (the code itself is never shown).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailVerificationView<'a> {
+    #[serde(rename = "verificationUUID")]
+    verification_uuid: Uuid,
+    email: &'a Email,
+    expires_at: Timestamp,
+}
+
+/// The answer to an update: the user, whether the email waits for a code, and that code's
+/// verification; for an end user, a fresh token when the change altered what it grants.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateResponse<'a> {
+    pub user: UserView<'a>,
+    pub is_email_verification_required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verification: Option<EmailVerificationView<'a>>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub token: Option<TokenView>,
+}
+
+impl<'a> UpdateResponse<'a> {
+    pub fn new(user: UserView<'a>, pending: Option<&'a Verification>) -> Self {
+        Self {
+            user,
+            is_email_verification_required: pending.is_some(),
+            email_verification: pending.map(|v| EmailVerificationView {
+                verification_uuid: v.verification_uuid,
+                email: &v.email,
+                expires_at: v.expires_at,
+            }),
+            token: None,
+        }
+    }
+}
+
+/// A signed token and when it (with its session) expires.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenView {
+    pub jwt: String,
+    pub expires_at: Timestamp,
 }
 
 /// The user named by the path, with the field configuration read fresh in the same round trip,

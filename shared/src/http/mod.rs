@@ -27,7 +27,11 @@ pub fn empty_response(status: StatusCode) -> Response<Body> {
 }
 
 pub fn error_response(err: &ApiError) -> Response<Body> {
-    json_response(err.status, &err.body())
+    let mut response = json_response(err.status, &err.body());
+    if let Some(seconds) = err.retry_after() {
+        response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+    }
+    response
 }
 
 /// Turns a handler outcome into the HTTP answer; errors are logged by code, never with secrets.
@@ -140,4 +144,29 @@ fn shape_error(e: serde_path_to_error::Error<serde_json::Error>, what: &str) -> 
 fn unknown_field_name(message: &str) -> Option<&str> {
     let rest = message.strip_prefix("unknown field `")?;
     rest.split('`').next()
+}
+
+/// The caller's address as API Gateway saw it (never a client-supplied header).
+pub fn source_ip(req: &Request) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(c) => c.http.source_ip.clone(),
+        RequestContext::ApiGatewayV1(c) => c.identity.source_ip.clone(),
+        _ => None,
+    }
+}
+
+/// The origin clients reach this API at: `configured` (`PUBLIC_BASE_URL`) when set, else the
+/// domain API Gateway received the request on (set by API Gateway, not by the client).
+pub fn public_base(req: &Request, configured: Option<&str>) -> String {
+    use lambda_http::request::RequestContext;
+    if let Some(base) = configured {
+        return base.trim_end_matches('/').to_string();
+    }
+    let domain = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(c)) => c.domain_name.clone(),
+        Some(RequestContext::ApiGatewayV1(c)) => c.domain_name.clone(),
+        _ => None,
+    };
+    format!("https://{}", domain.unwrap_or_else(|| "localhost".into()))
 }

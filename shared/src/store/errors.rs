@@ -29,8 +29,12 @@ pub enum StoreError {
     ClaimsOutOfSync(String),
     #[error("the pending verification is gone or was replaced")]
     VerificationGone,
-    #[error("a code went to this address too recently")]
-    TooSoon,
+    /// A send counter is full: `index` is the refused charge, `retry_after_seconds` when it
+    /// would pass.
+    #[error("too many codes were sent to this subject")]
+    RateLimited { index: usize, retry_after_seconds: u64 },
+    #[error("the session does not exist or has ended")]
+    NoSession,
     #[error("the environment does not exist")]
     NoEnvironment,
 }

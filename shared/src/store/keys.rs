@@ -10,6 +10,10 @@ pub const SK_EMAIL_VERIFICATION: &str = "EMAILVERIFY";
 pub const SK_CLAIM: &str = "CLAIM";
 pub const SK_API_KEY: &str = "APIKEY";
 pub const SK_API_KEY_ID: &str = "APIKEYID";
+pub const SK_SIGNING_KEY: &str = "SIGNINGKEY";
+pub const SK_SESSION: &str = "SESSION";
+pub const SK_SIGN_IN: &str = "SIGNIN";
+pub const SK_RATE: &str = "RATE";
 
 /// Users of an environment are spread over this many GSI partitions (by the first hex digit of
 /// their id), so listing them never funnels an environment's writes into one partition.
@@ -37,6 +41,28 @@ pub fn profile(env: Uuid, user: Uuid) -> Key {
 
 pub fn email_verification(env: Uuid, user: Uuid) -> Key {
     (user_partition(env, user), SK_EMAIL_VERIFICATION.to_string())
+}
+
+/// An end user's sign-in session, in the user's partition (deleting a user leaves none usable:
+/// the `me` routes read the user with the session).
+pub fn session(env: Uuid, user: Uuid, sid: Uuid) -> Key {
+    (user_partition(env, user), format!("{SK_SESSION}#{sid}"))
+}
+
+/// A pending sign-in by email code, addressed by its verification id (no user is known yet).
+pub fn sign_in(env: Uuid, verification: Uuid) -> Key {
+    (format!("ENV#{env}#SIGNIN#{verification}"), SK_SIGN_IN.to_string())
+}
+
+/// A JWT signing key of an environment, in the environment's partition (written only by the
+/// CLI, which IAM already keeps the functions from writing).
+pub fn signing_key(env: Uuid, kid: &str) -> Key {
+    (format!("ENV#{env}"), format!("{SK_SIGNING_KEY}#{kid}"))
+}
+
+/// The counter of sends to one subject (`email#<address>`, `ip#<address>`) in one window.
+pub fn rate(env: Uuid, subject: &str, window: i64) -> Key {
+    (format!("ENV#{env}#RATE#{subject}"), format!("{SK_RATE}#{window}"))
 }
 
 /// The claim on a normalised unique value of one field; its `userId` says who holds it.

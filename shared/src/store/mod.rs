@@ -9,9 +9,12 @@ mod environments;
 mod errors;
 mod field_config;
 pub mod keys;
+mod rate_limits;
 mod reads;
 pub mod reconcile;
 mod retry;
+mod sessions;
+mod signing_keys;
 pub mod table;
 mod transact;
 mod users;
@@ -19,12 +22,16 @@ mod verifications;
 
 pub use api_keys::{key_grant, ApiKeyInfo, KeyGrant, KeyRecord};
 pub use attrs::Item;
+pub use reads::Found;
 pub use errors::StoreError;
 pub use field_config::StoredFields;
 pub use retry::{Backoff, Retryable};
 pub use field_config::{RecordedClaim, Unreadable};
 pub use users::{parse_user, Side, UserPage};
 pub use verifications::{parse_verification, Verification};
+pub use rate_limits::{Charge, RateLimit};
+pub use sessions::{parse_session, Session};
+pub use signing_keys::{parse_environment, parse_signing_key, EnvironmentRecord, SigningKeyRecord};
 
 use aws_sdk_dynamodb::Client;
 

@@ -24,8 +24,14 @@ pub enum Guard {
     FieldsVersion,
     /// The pending verification is still the one that was read.
     Verification,
-    /// No code went to the address within the resend cooldown.
-    Cooldown,
+    /// A send counter had room ([`StoreError::RateLimited`], the charge's index).
+    Rate(usize),
+    /// The pending sign-in is still live and unused.
+    SignIn,
+    /// The session exists (logging out twice, or after it expired).
+    Session,
+    /// The environment item exists (and, for a rotation, still names the key read).
+    Environment,
     /// An item whose condition only fails if a random id collides.
     Fresh,
 }
@@ -39,7 +45,10 @@ impl Guard {
             Guard::Release(field) => StoreError::ClaimsOutOfSync(field.clone()),
             Guard::FieldsVersion => StoreError::FieldsChanged,
             Guard::Verification => StoreError::VerificationGone,
-            Guard::Cooldown => StoreError::TooSoon,
+            Guard::Rate(index) => StoreError::RateLimited { index: *index, retry_after_seconds: 0 },
+            Guard::SignIn => StoreError::VerificationGone,
+            Guard::Session => StoreError::NoSession,
+            Guard::Environment => StoreError::NoEnvironment,
             Guard::Fresh => StoreError::Conflict,
         }
     }
@@ -51,11 +60,18 @@ pub type Values = HashMap<String, AttributeValue>;
 pub struct Condition {
     pub expression: &'static str,
     pub values: Values,
+    /// `#name` placeholders, for attribute names DynamoDB reserves (such as `ttl`).
+    pub names: HashMap<String, String>,
 }
 
 impl Condition {
     pub fn new(expression: &'static str) -> Self {
-        Self { expression, values: Values::new() }
+        Self { expression, values: Values::new(), names: HashMap::new() }
+    }
+
+    pub fn name(mut self, placeholder: &str, name: &str) -> Self {
+        self.names.insert(placeholder.to_string(), name.to_string());
+        self
     }
 
     pub fn with(mut self, name: &str, value: AttributeValue) -> Self {
@@ -63,8 +79,9 @@ impl Condition {
         self
     }
 
-    fn parts(self) -> (Option<String>, Option<Values>) {
-        (Some(self.expression.to_string()), (!self.values.is_empty()).then_some(self.values))
+    fn parts(self) -> (Option<String>, Option<Values>, Option<HashMap<String, String>>) {
+        let values = (!self.values.is_empty()).then_some(self.values);
+        (Some(self.expression.to_string()), values, (!self.names.is_empty()).then_some(self.names))
     }
 }
 
@@ -79,33 +96,36 @@ pub const MAX_TX_ITEMS: usize = 100;
 
 impl Tx {
     pub fn put(&mut self, table: &str, item: Item, condition: Option<Condition>, guard: Guard) {
-        let (expression, values) = condition.map(Condition::parts).unwrap_or((None, None));
+        let (expression, values, names) = condition.map(Condition::parts).unwrap_or((None, None, None));
         let put = Put::builder()
             .table_name(table)
             .set_item(Some(item))
             .set_condition_expression(expression)
-            .set_expression_attribute_values(values);
+            .set_expression_attribute_values(values)
+            .set_expression_attribute_names(names);
         self.push(TransactWriteItem::builder().put(put.build().expect("table and item are set")).build(), guard);
     }
 
     pub fn delete(&mut self, table: &str, key: Item, condition: Option<Condition>, guard: Guard) {
-        let (expression, values) = condition.map(Condition::parts).unwrap_or((None, None));
+        let (expression, values, names) = condition.map(Condition::parts).unwrap_or((None, None, None));
         let delete = Delete::builder()
             .table_name(table)
             .set_key(Some(key))
             .set_condition_expression(expression)
-            .set_expression_attribute_values(values);
+            .set_expression_attribute_values(values)
+            .set_expression_attribute_names(names);
         self.push(TransactWriteItem::builder().delete(delete.build().expect("table and key are set")).build(), guard);
     }
 
     pub fn update(&mut self, table: &str, key: Item, expression: &str, condition: Condition, guard: Guard) {
-        let (cond, values) = condition.parts();
+        let (cond, values, names) = condition.parts();
         let update = Update::builder()
             .table_name(table)
             .set_key(Some(key))
             .update_expression(expression)
             .set_condition_expression(cond)
-            .set_expression_attribute_values(values);
+            .set_expression_attribute_values(values)
+            .set_expression_attribute_names(names);
         self.push(
             TransactWriteItem::builder().update(update.build().expect("table, key and expression are set")).build(),
             guard,
@@ -113,16 +133,21 @@ impl Tx {
     }
 
     pub fn check(&mut self, table: &str, key: Item, condition: Condition, guard: Guard) {
-        let (cond, values) = condition.parts();
+        let (cond, values, names) = condition.parts();
         let check = ConditionCheck::builder()
             .table_name(table)
             .set_key(Some(key))
             .set_condition_expression(cond)
-            .set_expression_attribute_values(values);
+            .set_expression_attribute_values(values)
+            .set_expression_attribute_names(names);
         self.push(
             TransactWriteItem::builder().condition_check(check.build().expect("table, key and condition are set")).build(),
             guard,
         );
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
     }
 
     fn push(&mut self, item: TransactWriteItem, guard: Guard) {

@@ -8,6 +8,7 @@ use super::errors::StoreError;
 use super::keys;
 use super::reads::parse_item;
 use super::transact::{Condition, Guard, Tx};
+use super::sessions::Session;
 use super::verifications::Verification;
 use super::Store;
 use crate::model::claims::Claims;
@@ -15,17 +16,19 @@ use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
 use uuid::Uuid;
 
-/// What else a user save does to the user's pending verification.
+/// What else a user save does, in the same transaction.
 #[derive(Debug, Clone, Copy)]
 pub enum Side<'a> {
-    Nothing,
-    /// Store a new pending verification, unless a code went to the same address within
-    /// `cooldown_ms` ([`StoreError::TooSoon`]).
-    PutVerification { verification: &'a Verification, cooldown_ms: i64 },
+    /// Store a new pending email change, replacing any earlier one.
+    PutVerification(&'a Verification),
     /// Withdraw whatever is pending.
     DropVerification,
     /// Delete the pending verification, which must still be this one ([`StoreError::VerificationGone`]).
     ConsumeVerification(Uuid),
+    /// Use up the sign-in, which must still exist ([`StoreError::VerificationGone`]).
+    ConsumeSignIn(Uuid),
+    /// Start a session for the user.
+    PutSession(&'a Session),
 }
 
 pub fn parse_user(item: Item) -> Result<User, StoreError> {
@@ -47,20 +50,31 @@ impl Store {
     /// Creates `user` (its id must be new: [`StoreError::UserExists`]) with its claims.
     /// `fields_version` is the configuration its values were checked against.
     pub async fn create_user(&self, user: &User, fields: &FieldSettings, fields_version: u64) -> Result<User, StoreError> {
-        self.save(None, user, fields, fields_version, Side::Nothing).await
+        self.save(None, user, fields, fields_version, &[]).await
+    }
+
+    /// [`Store::create_user`], doing `sides` in the same transaction.
+    pub async fn create_user_with(
+        &self,
+        user: &User,
+        fields: &FieldSettings,
+        fields_version: u64,
+        sides: &[Side<'_>],
+    ) -> Result<User, StoreError> {
+        self.save(None, user, fields, fields_version, sides).await
     }
 
     /// Replaces `before` (which must still be the stored version: [`StoreError::UserChanged`])
-    /// with `after`, moving claims, and does `side`.
+    /// with `after`, moving claims, and does `sides`.
     pub async fn update_user(
         &self,
         before: &User,
         after: &User,
         fields: &FieldSettings,
         fields_version: u64,
-        side: Side<'_>,
+        sides: &[Side<'_>],
     ) -> Result<User, StoreError> {
-        self.save(Some(before), after, fields, fields_version, side).await
+        self.save(Some(before), after, fields, fields_version, sides).await
     }
 
     async fn save(
@@ -69,7 +83,7 @@ impl Store {
         after: &User,
         fields: &FieldSettings,
         fields_version: u64,
-        side: Side<'_>,
+        sides: &[Side<'_>],
     ) -> Result<User, StoreError> {
         let env = after.project_environment_id;
         let version = before.map_or(1, |b| b.version + 1);
@@ -98,13 +112,14 @@ impl Store {
             self.take_claim(&mut tx, env, field, value, after.id);
         }
         self.check_fields_version(&mut tx, env, fields_version);
-        match side {
-            Side::Nothing => {}
-            Side::PutVerification { verification, cooldown_ms } => {
-                self.put_verification(&mut tx, env, after.id, verification, cooldown_ms)
+        for side in sides {
+            match *side {
+                Side::PutVerification(verification) => self.put_verification(&mut tx, env, after.id, verification),
+                Side::DropVerification => self.drop_verification(&mut tx, env, after.id),
+                Side::ConsumeVerification(id) => self.consume_verification(&mut tx, env, after.id, id),
+                Side::ConsumeSignIn(id) => self.consume_sign_in(&mut tx, env, id),
+                Side::PutSession(session) => self.put_session(&mut tx, env, session),
             }
-            Side::DropVerification => self.drop_verification(&mut tx, env, after.id),
-            Side::ConsumeVerification(id) => self.consume_verification(&mut tx, env, after.id, id),
         }
         self.run(tx).await?;
         Ok(User { version, held_claims: Some(next), ..after.clone() })
@@ -123,11 +138,13 @@ impl Store {
     }
 
     /// Erases `user` (still at the version read: [`StoreError::UserChanged`]) in one
-    /// transaction: the user item, every claim it holds (so each value is free again) and its
-    /// pending verification.
+    /// transaction: the user item, every claim it holds (so each value is free again), its
+    /// pending verification and its sessions (any beyond what one transaction holds are
+    /// deleted right after).
     pub async fn delete_user(&self, user: &User, fields: &FieldSettings) -> Result<(), StoreError> {
         let env = user.project_environment_id;
         let held = user.recorded_claims(fields);
+        let mut sessions = self.session_keys(env, user.id).await?;
         let mut tx = Tx::default();
         let condition = Condition::new("version = :version").with(":version", number_attr(user.version));
         tx.delete(&self.table, key_attrs(&keys::profile(env, user.id)), Some(condition), Guard::UserVersion);
@@ -135,7 +152,16 @@ impl Store {
             self.release_claim(&mut tx, env, field, value, user.id);
         }
         self.drop_verification(&mut tx, env, user.id);
-        self.run(tx).await
+        let room = super::transact::MAX_TX_ITEMS.saturating_sub(tx.len());
+        let later = sessions.split_off(room.min(sessions.len()));
+        for key in &sessions {
+            tx.delete(&self.table, key_attrs(key), None, Guard::Fresh);
+        }
+        self.run(tx).await?;
+        for key in &later {
+            self.client.delete_item().table_name(&self.table).set_key(Some(key_attrs(key))).send().await.map_err(super::errors::from_sdk)?;
+        }
+        Ok(())
     }
 }
 

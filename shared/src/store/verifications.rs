@@ -1,11 +1,12 @@
-//! A user's pending email change (`EMAILVERIFY` in the user's partition). Only the HMAC of the
-//! code is stored.
+//! Pending email codes: a user's email change (`EMAILVERIFY` in the user's partition) and a
+//! sign-in (`SIGNIN`, addressed by its verification id). Only the HMAC of a code is stored.
 
 use super::attrs::{key_attrs, number_attr, string_attr, Item};
 use super::errors::{from_sdk, StoreError};
 use super::keys;
 use super::reads::parse_item;
 use super::transact::{Condition, Guard, Tx};
+use super::rate_limits::Charge;
 use super::Store;
 use crate::model::values::{Email, Timestamp};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -25,6 +26,10 @@ pub struct Verification {
     pub attempts: u32,
     /// DynamoDB TTL attribute (Unix seconds); removal is lazy, so expiry is also checked on read.
     pub ttl: i64,
+    /// Sign-ins only: the user that held the address when the code was sent (a hint: verifying
+    /// checks it still does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<Uuid>,
 }
 
 impl Verification {
@@ -38,15 +43,48 @@ pub fn parse_verification(item: Item) -> Result<Verification, StoreError> {
 }
 
 impl Store {
-    /// Adds a pending verification to `tx`, refusing ([`StoreError::TooSoon`]) when a code for
-    /// the same email was sent less than `cooldown_ms` ago.
-    pub(super) fn put_verification(&self, tx: &mut Tx, env: Uuid, user: Uuid, v: &Verification, cooldown_ms: i64) {
+    /// Adds a pending email change to `tx`, replacing any earlier one (how often codes may go
+    /// to an address is counted apart: [`Store::charge`]).
+    pub(super) fn put_verification(&self, tx: &mut Tx, env: Uuid, user: Uuid, v: &Verification) {
         let mut item: Item = serde_dynamo::to_item(v).expect("a verification always serializes");
         item.extend(key_attrs(&keys::email_verification(env, user)));
-        let condition = Condition::new("attribute_not_exists(pk) OR sentAtMs <= :cutoff OR email <> :email")
-            .with(":cutoff", number_attr(v.sent_at_ms - cooldown_ms))
-            .with(":email", string_attr(v.email.to_string()));
-        tx.put(&self.table, item, Some(condition), Guard::Cooldown);
+        tx.put(&self.table, item, None, Guard::Fresh);
+    }
+
+    /// Stores a new sign-in, counting its code against `charges` in the same transaction: a
+    /// refused charge stores nothing ([`StoreError::RateLimited`]).
+    pub async fn start_sign_in(&self, env: Uuid, v: &Verification, charges: &[Charge]) -> Result<(), StoreError> {
+        let mut tx = Tx::default();
+        for (i, charge) in charges.iter().enumerate() {
+            self.add_charge(&mut tx, env, charge, i, v.sent_at_ms);
+        }
+        let mut item: Item = serde_dynamo::to_item(v).expect("a verification always serializes");
+        item.extend(key_attrs(&keys::sign_in(env, v.verification_uuid)));
+        tx.put(&self.table, item, Some(Condition::new("attribute_not_exists(pk)")), Guard::Fresh);
+        let result = self.run(tx).await;
+        self.explain_rate_limit(env, charges, v.sent_at_ms, result).await
+    }
+
+    /// Deletes the sign-in in `tx`, which must still exist: of two uses of one code, one wins.
+    pub(super) fn consume_sign_in(&self, tx: &mut Tx, env: Uuid, verification: Uuid) {
+        let condition = Condition::new("attribute_exists(pk)");
+        tx.delete(&self.table, key_attrs(&keys::sign_in(env, verification)), Some(condition), Guard::SignIn);
+    }
+
+    /// The sign-in `verification`, if it is stored.
+    pub async fn sign_in(&self, env: Uuid, verification: Uuid) -> Result<Option<Verification>, StoreError> {
+        self.get_item(&keys::sign_in(env, verification)).await?.map(parse_verification).transpose()
+    }
+
+    /// [`Store::spend_attempt`] for a sign-in.
+    pub async fn spend_sign_in_attempt(
+        &self,
+        env: Uuid,
+        verification: Uuid,
+        max_attempts: u32,
+        now: Timestamp,
+    ) -> Result<Option<Verification>, StoreError> {
+        self.spend_attempt_at(&keys::sign_in(env, verification), verification, max_attempts, now).await
     }
 
     /// Deletes whatever verification is pending, in `tx`.
@@ -70,11 +108,21 @@ impl Store {
         max_attempts: u32,
         now: Timestamp,
     ) -> Result<Option<Verification>, StoreError> {
+        self.spend_attempt_at(&keys::email_verification(env, user), verification, max_attempts, now).await
+    }
+
+    async fn spend_attempt_at(
+        &self,
+        key: &keys::Key,
+        verification: Uuid,
+        max_attempts: u32,
+        now: Timestamp,
+    ) -> Result<Option<Verification>, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key_attrs(&keys::email_verification(env, user))))
+            .set_key(Some(key_attrs(key)))
             .update_expression("SET attempts = attempts + :one")
             .condition_expression("verificationUuid = :v AND attempts < :max AND #ttl > :now")
             .expression_attribute_names("#ttl", "ttl")

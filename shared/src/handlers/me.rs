@@ -1,0 +1,86 @@
+//! GET and PUT /environments/{environmentId}/me (session token): the signed-in user reads its
+//! profile (with the enabled fields, for the form) and completes it. An end user sets only
+//! enabled fields: never `emailVerifiedAt`, credentials, or metadata keys that are not enabled
+//! custom fields. When a change alters what the token grants (the last missing field filled,
+//! say), the answer carries a fresh token for the same session.
+
+use super::view::{TokenView, UpdateResponse, UserView};
+use crate::context::AppContext;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{environment_id, json_body, json_response, json_value, respond};
+use crate::model::field_rules::FieldSettings;
+use crate::model::field_spec::FieldSpec;
+use crate::model::profile_fields::UserInput;
+use crate::prefetch::{Access, Reads};
+use crate::sign_in::refreshed_token;
+use crate::user_update::{reads, update};
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+#[derive(Serialize)]
+struct MeResponse<'a> {
+    user: UserView<'a>,
+    /// Every enabled field, in position order: what a profile form may show.
+    fields: Vec<&'a FieldSpec>,
+}
+
+pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
+    let result = match *req.method() {
+        Method::GET => get(ctx, &req).await,
+        Method::PUT => put(ctx, &req).await,
+        _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use GET or PUT.")),
+    };
+    respond(result)
+}
+
+async fn get(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
+    let env = environment_id(req)?;
+    let read = ctx.prefetch(req, env, Access::Session, Reads { fresh_fields: true, ..Reads::default() }).await?;
+    let user = read.user.as_ref().expect("a session's user was read");
+    let fields = read.fields.fields().iter().filter(|f| f.spec.enabled).map(|f| &f.spec).collect();
+    Ok(json_response(StatusCode::OK, &MeResponse { user: UserView::new(user, &read.fields, false), fields }))
+}
+
+async fn put(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
+    let env = environment_id(req)?;
+    // The user id is the token's; `reads` names it again only for retries.
+    let first = ctx.prefetch(req, env, Access::Session, reads(Uuid::nil())).await?;
+    let user = first.signed_in.as_ref().expect("a session request is signed in").claims.sub;
+    let body: Map<String, Value> = json_body(req)?;
+    check_settable(&body, &first.fields)?;
+    let input: UserInput = json_value(Value::Object(body))?;
+    let patch = input.into_patch()?;
+    let updated = update(ctx, req, env, user, Access::Session, &patch, first).await?;
+    let signed_in = updated.signed_in.as_ref().expect("a session request is signed in");
+    let token = refreshed_token(ctx, env, signed_in, &updated.user, &updated.fields).await?;
+    let mut body = UpdateResponse::new(UserView::new(&updated.user, &updated.fields, false), updated.pending.as_ref());
+    body.token = token.map(|(jwt, expires_at)| TokenView { jwt, expires_at });
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// Refuses any key an end user may not set, naming it.
+fn check_settable(body: &Map<String, Value>, fields: &FieldSettings) -> ApiResult<()> {
+    let not_allowed = |name: &str| {
+        ApiError::bad_request("field_not_allowed", format!("{name} cannot be set here.")).field(name.to_string())
+    };
+    for (key, value) in body {
+        if key == "metadata" {
+            let Some(metadata) = value.as_object() else { continue };
+            for name in metadata.keys() {
+                let custom = fields.get(name).filter(|f| f.is_custom() && f.spec.enabled);
+                if custom.is_none() {
+                    return Err(not_allowed(&format!("metadata.{name}")));
+                }
+            }
+            continue;
+        }
+        let premade = fields.get(key).filter(|f| !f.is_custom() && f.spec.enabled);
+        if premade.is_none() {
+            return Err(not_allowed(key));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! End-user sign-in by email code. Starting sends a code (counted per address and per source
+//! IP) and answers the same whether or not anyone holds the address. Verifying binds the
+//! address to the user that holds it (a pre-signup record gains a verified email credential,
+//! keeping its id, fields and metadata) or creates one, and starts a session, in one
+//! transaction with using up the code. The email's uniqueness claim makes that exactly one user
+//! per address even when two verifications finish at once: the loser finds the winner and signs
+//! in as it.
+
+use crate::context::AppContext;
+use crate::email_change::{spend_refused, CodeAttempt};
+use crate::error::{ApiError, ApiResult};
+use crate::model::field_rules::FieldSettings;
+use crate::model::user::User;
+use crate::model::values::{Email, Timestamp};
+use crate::otp::MAX_ATTEMPTS;
+use crate::prefetch::Reads;
+use crate::send_limits;
+use crate::store::{Backoff, Session, Side, StoreError, Verification};
+use crate::tokens::TokenClaims;
+use crate::user_rules::check_configured_values;
+use crate::user_update::new_verification;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// How long a sign-in lasts when the environment does not say (`userfields set-session-length`).
+pub const DEFAULT_SESSION_SECONDS: i64 = 7 * 24 * 3600;
+pub const MIN_SESSION_SECONDS: i64 = 300;
+pub const MAX_SESSION_SECONDS: i64 = 90 * 24 * 3600;
+/// Tries at binding: the address's holder can change (or appear) between start and verify.
+const TRIES: usize = 4;
+
+/// Sends a sign-in code to `email`.
+pub async fn start(ctx: &AppContext, env: Uuid, email: &Email, source_ip: Option<&str>) -> ApiResult<Verification> {
+    let now = Timestamp::now();
+    let norm = email.normalized();
+    let (environment, holder) = tokio::join!(ctx.environment(env), ctx.store.claim_holder(env, "email", &norm));
+    environment?;
+    // The operator's rules on email (options, pattern) hold for signing in too, before any mail.
+    let fields = match ctx.fields.get(&env) {
+        Some(cached) => cached.settings,
+        None => ctx.fresh_fields(env).await?.settings,
+    };
+    let mut probe = User::new(Uuid::nil(), env, now);
+    probe.profile.email = Some(email.clone());
+    check_configured_values(&fields, None, &probe)?;
+
+    if !crate::otp::usable_key(&ctx.settings.otp_key) {
+        tracing::error!("this function was started without the OTP key (runtime::Needs::OtpKey)");
+        return Err(ApiError::unavailable("internal_error", "Codes cannot be issued here."));
+    }
+    let (verification, code) = new_verification(ctx, email, now, holder?);
+    let charges = [send_limits::address(email), send_limits::source_ip(source_ip)];
+    ctx.store.start_sign_in(env, &verification, &charges).await.map_err(|e| send_limits::refused(e, &charges))?;
+    ctx.mailer.send_code(email.as_str(), &code).await?;
+    tracing::info!(verification = %verification.verification_uuid, "sign-in code sent");
+    Ok(verification)
+}
+
+pub struct SignedInUser {
+    pub user: User,
+    pub fields: Arc<FieldSettings>,
+    pub new_user: bool,
+    pub jwt: String,
+    pub expires_at: Timestamp,
+}
+
+/// Checks the code of sign-in `attempt` and signs the address's user in.
+pub async fn verify(ctx: &AppContext, env: Uuid, issuer: String, attempt: &CodeAttempt) -> ApiResult<SignedInUser> {
+    attempt.check_format()?;
+    let now = Timestamp::now();
+    let Some(spent) = ctx.store.spend_sign_in_attempt(env, attempt.verification_uuid, MAX_ATTEMPTS, now).await? else {
+        let stored = ctx.store.sign_in(env, attempt.verification_uuid).await?;
+        return Err(spend_refused(stored.as_ref(), attempt.verification_uuid, now));
+    };
+    attempt.check_code(ctx, &spent)?;
+    let environment = ctx.environment(env).await?;
+    let length = environment.session_seconds.unwrap_or(DEFAULT_SESSION_SECONDS);
+
+    let mut holder = spent.holder;
+    let mut fresh = false;
+    let mut backoff = Backoff::new(TRIES);
+    let (user, fields, session, new_user) = loop {
+        match bind(ctx, env, &spent, holder, fresh, length).await {
+            Ok(bound) => break bound,
+            // Someone else holds the address now (a concurrent sign-in created them, or the
+            // holder changed email): find who, and try again.
+            Err(Bind::HolderMoved) if backoff.retry(&StoreError::Conflict).await => {
+                holder = ctx.store.claim_holder(env, "email", &spent.email.normalized()).await?;
+            }
+            Err(Bind::Failed(e)) if backoff.retry(&e).await => fresh = true,
+            Err(Bind::Failed(e)) => return Err(e),
+            Err(Bind::HolderMoved) => return Err(StoreError::Conflict.into()),
+        }
+    };
+    let claims = TokenClaims::new(issuer, &user, &fields, &session, Timestamp::now());
+    let jwt = ctx.keyring.sign(&ctx.store, env, &environment, &claims).await?;
+    tracing::info!(user_id = %user.id, new_user, "signed in");
+    Ok(SignedInUser { user, fields, new_user, jwt, expires_at: session.expires_at })
+}
+
+enum Bind {
+    HolderMoved,
+    Failed(ApiError),
+}
+
+impl From<StoreError> for Bind {
+    fn from(e: StoreError) -> Self {
+        Bind::Failed(e.into())
+    }
+}
+
+impl From<ApiError> for Bind {
+    fn from(e: ApiError) -> Self {
+        Bind::Failed(e)
+    }
+}
+
+/// One try: the holder (if any) gains the verified email, or a new user is made with it; the
+/// session starts and the code is used up in the same transaction.
+async fn bind(
+    ctx: &AppContext,
+    env: Uuid,
+    spent: &Verification,
+    holder: Option<Uuid>,
+    fresh: bool,
+    session_seconds: i64,
+) -> Result<(User, Arc<FieldSettings>, Session, bool), Bind> {
+    let read = ctx.read(env, Reads { user: holder, fresh_fields: fresh, ..Reads::default() }).await?;
+    let now = Timestamp::now();
+    let same_address = |u: &User| u.profile.email.as_ref().map(Email::normalized) == Some(spent.email.normalized());
+    let (before, new_user) = match (holder, read.user) {
+        (Some(_), Some(user)) if same_address(&user) => (Some(user), false),
+        (Some(_), _) => return Err(Bind::HolderMoved),
+        (None, _) => (None, true),
+    };
+    let mut after = before.clone().unwrap_or_else(|| User::new(Uuid::new_v4(), env, now));
+    after.updated_at = now;
+    // A bound record keeps its address as it was written; a new user gets it as typed.
+    let email = before.as_ref().and_then(|b| b.profile.email.clone()).unwrap_or_else(|| spent.email.clone());
+    after.set_verified_email(email, now);
+    let session = Session::new(after.id, now, session_seconds);
+    let sides = [Side::ConsumeSignIn(spent.verification_uuid), Side::PutSession(&session)];
+    let saved = match &before {
+        Some(before) => ctx.store.update_user(before, &after, &read.fields, read.fields_version, &sides).await,
+        None => ctx.store.create_user_with(&after, &read.fields, read.fields_version, &sides).await,
+    };
+    match saved {
+        Ok(user) => Ok((user, read.fields, session, new_user)),
+        Err(StoreError::Taken(field)) if field == "email" => Err(Bind::HolderMoved),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A fresh token for the session of `signed_in` when `user` (as just saved) would get a token
+/// granting something else (scope, missing fields, email); `None` when the current one still
+/// says it all.
+pub async fn refreshed_token(
+    ctx: &AppContext,
+    env: Uuid,
+    signed_in: &crate::prefetch::SignedIn,
+    user: &User,
+    fields: &FieldSettings,
+) -> ApiResult<Option<(String, Timestamp)>> {
+    let claims = TokenClaims::new(signed_in.issuer.clone(), user, fields, &signed_in.session, Timestamp::now());
+    if signed_in.claims.same_grant(&claims) {
+        return Ok(None);
+    }
+    let environment = ctx.environment(env).await?;
+    let jwt = ctx.keyring.sign(&ctx.store, env, &environment, &claims).await?;
+    Ok(Some((jwt, signed_in.session.expires_at)))
+}

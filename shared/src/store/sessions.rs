@@ -1,0 +1,81 @@
+//! End-user sessions (`SESSION#<sid>` in the user's partition). A token is honoured only while its
+//! session item exists and has not expired: logging out deletes it, TTL removes it later.
+
+use super::attrs::{key_attrs, key_of, string_attr, Item};
+use super::errors::{from_sdk, StoreError};
+use super::keys;
+use super::reads::parse_item;
+use super::transact::{Condition, Guard, Tx};
+use super::Store;
+use crate::model::values::Timestamp;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub sid: Uuid,
+    pub user_id: Uuid,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// DynamoDB TTL (Unix seconds); removal is lazy, so `expires_at` is checked on every read.
+    pub ttl: i64,
+}
+
+impl Session {
+    pub fn new(user_id: Uuid, now: Timestamp, length_seconds: i64) -> Self {
+        let expires_at = now.plus_seconds(length_seconds);
+        Self { sid: Uuid::new_v4(), user_id, created_at: now, expires_at, ttl: expires_at.unix() }
+    }
+
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        now < self.expires_at
+    }
+}
+
+pub fn parse_session(item: Item) -> Result<Session, StoreError> {
+    parse_item(item, "session")
+}
+
+impl Store {
+    /// Adds the new session to `tx` (its id is random: it cannot exist).
+    pub(super) fn put_session(&self, tx: &mut Tx, env: Uuid, session: &Session) {
+        let mut item: Item = serde_dynamo::to_item(session).expect("a session always serializes");
+        item.extend(key_attrs(&keys::session(env, session.user_id, session.sid)));
+        tx.put(&self.table, item, Some(Condition::new("attribute_not_exists(pk)")), Guard::Fresh);
+    }
+
+    /// The keys of every session of `user` (to erase them with the user).
+    pub(super) async fn session_keys(&self, env: Uuid, user: Uuid) -> Result<Vec<keys::Key>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", string_attr(keys::user_partition(env, user)))
+                .expression_attribute_values(":prefix", string_attr(format!("{}#", keys::SK_SESSION)))
+                .projection_expression("pk, sk")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(from_sdk)?;
+            found.extend(out.items().iter().filter_map(key_of));
+            match out.last_evaluated_key {
+                Some(next) => start = Some(next),
+                None => return Ok(found),
+            }
+        }
+    }
+
+    /// Ends a session; [`StoreError::NoSession`] if it is already gone.
+    pub async fn end_session(&self, env: Uuid, user: Uuid, sid: Uuid) -> Result<(), StoreError> {
+        let mut tx = Tx::default();
+        let condition = Condition::new("attribute_exists(pk)");
+        tx.delete(&self.table, key_attrs(&keys::session(env, user, sid)), Some(condition), Guard::Session);
+        self.run(tx).await
+    }
+}

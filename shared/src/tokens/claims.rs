@@ -1,0 +1,67 @@
+//! What a token says. `scope` holds `user:basic` only when no required field is missing;
+//! otherwise `requiresAdditionalAuth`, with the names in `missing_fields`.
+
+use crate::model::field_rules::FieldSettings;
+use crate::model::user::User;
+use crate::model::values::Timestamp;
+use crate::store::Session;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub const SCOPE_COMPLETE: &str = "user:basic";
+pub const SCOPE_INCOMPLETE: &str = "requiresAdditionalAuth";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenClaims {
+    pub iss: String,
+    pub sub: Uuid,
+    pub sid: Uuid,
+    pub environment_id: Uuid,
+    pub iat: i64,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_verified_credential_id: Option<Uuid>,
+    /// Space-separated, as OAuth and API Gateway's JWT authorizer read it.
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_fields: Vec<String>,
+}
+
+impl TokenClaims {
+    /// The claims for `user` in `session`, judged by the current configuration. The token
+    /// expires with its session.
+    pub fn new(issuer: String, user: &User, fields: &FieldSettings, session: &Session, now: Timestamp) -> Self {
+        let missing_fields: Vec<String> = fields.missing(&user.profile).into_iter().map(|f| f.name.clone()).collect();
+        let scope = if missing_fields.is_empty() { SCOPE_COMPLETE } else { SCOPE_INCOMPLETE };
+        Self {
+            iss: issuer,
+            sub: user.id,
+            sid: session.sid,
+            environment_id: user.project_environment_id,
+            iat: now.unix(),
+            exp: session.expires_at.unix(),
+            email: user.profile.email.as_ref().map(|e| e.to_string()),
+            last_verified_credential_id: user.last_verified_credential_id,
+            scope: scope.to_string(),
+            missing_fields,
+        }
+    }
+
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scope.split(' ').any(|s| s == scope)
+    }
+
+    /// Whether a token with `other` grants what this one does (all but the issue time): when
+    /// not, a change to the user warrants a fresh token.
+    pub fn same_grant(&self, other: &TokenClaims) -> bool {
+        Self { iat: other.iat, ..self.clone() } == *other
+    }
+}
+
+/// The issuer of an environment's tokens: `<base>/environments/<id>`, where its
+/// `.well-known/openid-configuration` is served.
+pub fn issuer(base: &str, env: Uuid) -> String {
+    format!("{}/environments/{env}", base.trim_end_matches('/'))
+}

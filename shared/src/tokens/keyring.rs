@@ -1,0 +1,166 @@
+//! A container's keys: the decrypted private keys (one KMS Decrypt per key per container) and
+//! the public keys that verify tokens (read from the table, never from the token). Which key
+//! signs comes from the environment item (`AppContext::environment`).
+
+use super::claims::TokenClaims;
+use super::keygen::encryption_context;
+use crate::cache::TtlCache;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{EnvironmentRecord, SigningKeyRecord, Store};
+use crate::model::values::Timestamp;
+use aws_config::SdkConfig;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use lambda_http::http::StatusCode;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Keys are immutable once made; this only bounds memory.
+const KEY_CACHE_TTL: Duration = Duration::from_secs(3600);
+/// How long an unknown kid is remembered, so a flood of forged tokens costs no reads.
+const UNKNOWN_KID_TTL: Duration = Duration::from_secs(10);
+/// Longest token looked at; a real one is about 900 characters.
+pub const MAX_TOKEN_CHARS: usize = 4096;
+/// Clock skew allowed on `exp` and `iat`.
+const LEEWAY_SECONDS: u64 = 5;
+
+pub struct Keyring {
+    sdk: SdkConfig,
+    kms: OnceLock<aws_sdk_kms::Client>,
+    signing: TtlCache<(Uuid, String), Arc<EncodingKey>>,
+    verifying: TtlCache<(Uuid, String), Arc<DecodingKey>>,
+    unknown_kids: TtlCache<(Uuid, String), ()>,
+}
+
+/// Why a token is refused. Every reason is the same 401 to the caller; the log says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRefusal {
+    Malformed,
+    UnknownKey,
+    BadSignatureOrClaims,
+    OtherEnvironment,
+}
+
+pub fn session_required() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "A valid session token is required.")
+}
+
+fn no_signing_key(env: Uuid) -> ApiError {
+    tracing::error!(environment_id = %env, "environment has no signing key: run `userfields rotate-signing-key`");
+    ApiError::unavailable("signing_key_missing", "This environment cannot issue tokens yet.")
+}
+
+impl Keyring {
+    pub fn new(sdk: &SdkConfig) -> Self {
+        Self {
+            sdk: sdk.clone(),
+            kms: OnceLock::new(),
+            signing: TtlCache::new(KEY_CACHE_TTL),
+            verifying: TtlCache::new(KEY_CACHE_TTL),
+            unknown_kids: TtlCache::new(UNKNOWN_KID_TTL),
+        }
+    }
+
+    /// The KMS client, built on first use: most functions never sign.
+    pub fn kms(&self) -> &aws_sdk_kms::Client {
+        self.kms.get_or_init(|| aws_sdk_kms::Client::new(&self.sdk))
+    }
+
+    /// Signs `claims` with the environment's current key.
+    pub async fn sign(&self, store: &Store, env: Uuid, environment: &EnvironmentRecord, claims: &TokenClaims) -> ApiResult<String> {
+        let kid = environment.current_signing_key.as_deref().ok_or_else(|| no_signing_key(env))?;
+        let key = self.signing_key(store, env, kid).await?;
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.to_string());
+        jsonwebtoken::encode(&header, claims, &key).map_err(|e| {
+            tracing::error!(error = %e, kid, "signing a token failed");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "The token could not be signed.")
+        })
+    }
+
+    async fn signing_key(&self, store: &Store, env: Uuid, kid: &str) -> ApiResult<Arc<EncodingKey>> {
+        let id = (env, kid.to_string());
+        if let Some(key) = self.signing.get(&id) {
+            return Ok(key);
+        }
+        let record = store.signing_key(env, kid).await?.ok_or_else(|| no_signing_key(env))?;
+        let key = Arc::new(self.decrypt(env, &record).await?);
+        self.signing.put(id, key.clone());
+        Ok(key)
+    }
+
+    async fn decrypt(&self, env: Uuid, record: &SigningKeyRecord) -> ApiResult<EncodingKey> {
+        let unavailable = || ApiError::unavailable("key_service_unavailable", "The key service is unavailable right now; try again.");
+        let ciphertext = STANDARD.decode(&record.encrypted_private_key).map_err(|_| {
+            tracing::error!(kid = %record.kid, "stored signing key is not base64");
+            unavailable()
+        })?;
+        let mut request = self.kms().decrypt().ciphertext_blob(aws_sdk_kms::primitives::Blob::new(ciphertext));
+        for (name, value) in encryption_context(env, &record.kid) {
+            request = request.encryption_context(name, value);
+        }
+        let out = request.send().await.map_err(|e| {
+            tracing::error!(error = %aws_sdk_kms::error::DisplayErrorContext(&e), kid = %record.kid, "KMS Decrypt failed");
+            unavailable()
+        })?;
+        let pkcs8 = out.plaintext.ok_or_else(unavailable)?;
+        // jsonwebtoken reads PKCS#8 from PEM; the PEM lives only here, in memory.
+        let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(pkcs8.as_ref()));
+        EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| {
+            tracing::error!(error = %e, kid = %record.kid, "decrypted signing key does not parse");
+            unavailable()
+        })
+    }
+
+    /// The claims of `token` if it is an unexpired RS256 token of `env`'s issuer, signed by one of
+    /// its published keys.
+    pub async fn verify(&self, store: &Store, env: Uuid, token: &str, issuer: &str) -> Result<TokenClaims, ApiError> {
+        match self.check(store, env, token, issuer).await? {
+            Ok(claims) => Ok(claims),
+            Err(reason) => {
+                tracing::info!(?reason, "session token refused");
+                Err(session_required())
+            }
+        }
+    }
+
+    async fn check(&self, store: &Store, env: Uuid, token: &str, issuer: &str) -> ApiResult<Result<TokenClaims, TokenRefusal>> {
+        if token.len() > MAX_TOKEN_CHARS {
+            return Ok(Err(TokenRefusal::Malformed));
+        }
+        let Ok(header) = jsonwebtoken::decode_header(token) else { return Ok(Err(TokenRefusal::Malformed)) };
+        let (Algorithm::RS256, Some(kid)) = (header.alg, header.kid) else { return Ok(Err(TokenRefusal::Malformed)) };
+        let Some(key) = self.verifying_key(store, env, kid).await? else { return Ok(Err(TokenRefusal::UnknownKey)) };
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_aud = false;
+        let Ok(data) = jsonwebtoken::decode::<TokenClaims>(token, &key, &validation) else {
+            return Ok(Err(TokenRefusal::BadSignatureOrClaims));
+        };
+        if data.claims.environment_id != env {
+            return Ok(Err(TokenRefusal::OtherEnvironment));
+        }
+        Ok(Ok(data.claims))
+    }
+
+    async fn verifying_key(&self, store: &Store, env: Uuid, kid: String) -> ApiResult<Option<Arc<DecodingKey>>> {
+        let id = (env, kid);
+        if let Some(key) = self.verifying.get(&id) {
+            return Ok(Some(key));
+        }
+        if self.unknown_kids.get(&id).is_some() || id.1.len() > 64 {
+            return Ok(None);
+        }
+        let record = store.signing_key(env, &id.1).await?.filter(|r| r.is_published(Timestamp::now()));
+        let key = record.and_then(|r| DecodingKey::from_rsa_components(&r.n, &r.e).ok()).map(Arc::new);
+        match &key {
+            Some(k) => self.verifying.put(id, k.clone()),
+            None => self.unknown_kids.put(id, ()),
+        }
+        Ok(key)
+    }
+}

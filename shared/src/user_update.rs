@@ -1,0 +1,192 @@
+//! Updating a user, for the operator's PUT and the end user's own: an email given without
+//! `emailVerifiedAt` does not change the user: it becomes a pending verification and a code goes
+//! to the new address. The code is sent *before* anything is written, so an SES failure leaves
+//! the user and any earlier pending change untouched (503); a code whose write then fails was
+//! never stored and cannot verify anything.
+
+use crate::context::AppContext;
+use crate::error::{taken, ApiError, ApiResult};
+use crate::model::field_rules::FieldSettings;
+use crate::model::patch::Patch;
+use crate::model::profile_fields::ProfilePatch;
+use crate::model::user::User;
+use crate::model::values::{Email, Timestamp};
+use crate::otp::{self, CODE_TTL_SECONDS};
+use crate::prefetch::{Access, Prefetched, Reads, SignedIn};
+use crate::send_limits;
+use crate::store::{Backoff, Side, Verification};
+use crate::user_rules::{apply_credentials, check_configured_values, check_required_kept};
+use lambda_http::http::StatusCode;
+use lambda_http::Request;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Reads and writes retried when another request changed the user (or the configuration) in
+/// between.
+const TRIES: usize = 4;
+
+/// The reads an update starts from.
+pub fn reads(user: Uuid) -> Reads {
+    Reads { user: Some(user), verification: true, ..Reads::default() }
+}
+
+pub struct Updated {
+    pub user: User,
+    pub fields: Arc<FieldSettings>,
+    /// The code sent for a pending email change, if the email now waits for one.
+    pub pending: Option<Verification>,
+    /// The caller, for a session's request (as last read).
+    pub signed_in: Option<SignedIn>,
+}
+
+/// How the request changes the email.
+enum EmailChange {
+    /// Applied now (cleared, trusted, unchanged or untouched); `settled` withdraws any pending code.
+    Applied { settled: bool },
+    /// Waits for the code sent to this address.
+    Pending(Email),
+}
+
+/// Applies `patch` to `user` as `first` read it (read again with `access` on a retry).
+pub async fn update(
+    ctx: &AppContext,
+    req: &Request,
+    env: Uuid,
+    user: Uuid,
+    access: Access,
+    patch: &ProfilePatch,
+    first: Prefetched,
+) -> ApiResult<Updated> {
+    // A code sent by an earlier try of this request, reused rather than sent again.
+    let mut sent: Option<Verification> = None;
+    let mut current = first;
+    let mut backoff = Backoff::new(TRIES);
+    loop {
+        match try_update(ctx, env, patch, &mut sent, &current).await {
+            Err(e) if backoff.retry(&e).await => {
+                current = ctx.prefetch(req, env, access, Reads { fresh_fields: true, ..reads(user) }).await?;
+            }
+            Err(e) => return Err(e),
+            Ok((saved, pending)) => {
+                let pending = if pending { sent } else { None };
+                return Ok(Updated { user: saved, fields: current.fields, pending, signed_in: current.signed_in });
+            }
+        }
+    }
+}
+
+/// One attempt: apply, judge, send a code if the email is to change (once per request, reused
+/// on retries), write. `true` with the saved user: the email waits for its code.
+async fn try_update(
+    ctx: &AppContext,
+    env: Uuid,
+    patch: &ProfilePatch,
+    sent: &mut Option<Verification>,
+    current: &Prefetched,
+) -> ApiResult<(User, bool)> {
+    let before = current.user.as_ref().ok_or_else(|| ApiError::not_found("User").field("userId"))?;
+    let now = Timestamp::now();
+    let mut after = before.clone();
+    after.updated_at = now;
+    let verify_email = current.fields.get("email").is_none_or(|f| f.spec.verify);
+    let change = apply(patch.clone(), before, &mut after, verify_email, now)?;
+    check_configured_values(&current.fields, Some(before), &after)?;
+    check_required_kept(&current.fields, before, &after)?;
+
+    let side = match &change {
+        EmailChange::Applied { settled: true } if current.verification.is_some() => Some(Side::DropVerification),
+        EmailChange::Applied { .. } => None,
+        EmailChange::Pending(email) => {
+            if sent.as_ref().is_none_or(|v| &v.email != email) {
+                *sent = Some(send_code(ctx, env, before, email, now).await?);
+            }
+            Some(Side::PutVerification(sent.as_ref().expect("a code was just sent")))
+        }
+    };
+    let sides: Vec<Side> = side.into_iter().collect();
+    let saved = ctx.store.update_user(before, &after, &current.fields, current.fields_version, &sides).await?;
+    Ok((saved, matches!(change, EmailChange::Pending(_))))
+}
+
+/// Applies `patch` to `after`, deciding what happens to the email: a new address waits for its
+/// code unless the configuration says `verify: false` on email (then it applies, unverified).
+fn apply(mut patch: ProfilePatch, before: &User, after: &mut User, verify_email: bool, now: Timestamp) -> ApiResult<EmailChange> {
+    apply_credentials(&mut patch, after, now);
+    let email = std::mem::take(&mut patch.email);
+    let verified_at = std::mem::take(&mut patch.email_verified_at);
+    let change = match (email, verified_at) {
+        (Patch::Clear, _) => {
+            after.clear_email();
+            EmailChange::Applied { settled: true }
+        }
+        (Patch::Set(email), Patch::Set(at)) => {
+            after.set_verified_email(email, at);
+            EmailChange::Applied { settled: true }
+        }
+        (Patch::Set(email), _) if is_current(before, &email) => EmailChange::Applied { settled: true },
+        (Patch::Set(email), _) if !verify_email => {
+            after.unverify_email();
+            after.profile.email = Some(email);
+            EmailChange::Applied { settled: true }
+        }
+        (Patch::Set(email), _) => EmailChange::Pending(email),
+        (Patch::Keep, Patch::Set(at)) => {
+            let email = before.profile.email.clone().ok_or_else(|| {
+                ApiError::bad_request("bad_request", "emailVerifiedAt needs an email.").field("emailVerifiedAt")
+            })?;
+            after.set_verified_email(email, at);
+            EmailChange::Applied { settled: false }
+        }
+        (Patch::Keep, Patch::Clear) => {
+            after.unverify_email();
+            EmailChange::Applied { settled: false }
+        }
+        (Patch::Keep, Patch::Keep) => EmailChange::Applied { settled: false },
+    };
+    patch.apply_to(&mut after.profile);
+    Ok(change)
+}
+
+fn is_current(user: &User, email: &Email) -> bool {
+    user.profile.email.as_ref().is_some_and(|e| e.normalized() == email.normalized())
+}
+
+/// Checks the new email is free and the address may receive another code, then emails a fresh
+/// one.
+async fn send_code(ctx: &AppContext, env: Uuid, user: &User, email: &Email, now: Timestamp) -> ApiResult<Verification> {
+    // A courtesy check so no code is sent for an address already taken; the claim moved at
+    // verification is what actually guarantees uniqueness.
+    if let Some(holder) = ctx.store.claim_holder(env, "email", &email.normalized()).await? {
+        if holder != user.id {
+            return Err(taken("email"));
+        }
+    }
+    if !otp::usable_key(&ctx.settings.otp_key) {
+        tracing::error!("this function was started without the OTP key (runtime::Needs::OtpKey)");
+        return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Codes cannot be issued here."));
+    }
+    let charges = [send_limits::address(email)];
+    ctx.store.charge(env, &charges, now.unix_millis()).await.map_err(|e| send_limits::refused(e, &charges))?;
+    let (verification, code) = new_verification(ctx, email, now, None);
+    ctx.mailer.send_code(email.as_str(), &code).await?;
+    Ok(verification)
+}
+
+/// A fresh code for `email` and its stored form (the code itself is returned to be sent, never
+/// stored).
+pub fn new_verification(ctx: &AppContext, email: &Email, now: Timestamp, holder: Option<Uuid>) -> (Verification, String) {
+    let code = otp::new_code();
+    let verification_uuid = Uuid::new_v4();
+    let expires_at = now.plus_seconds(CODE_TTL_SECONDS);
+    let verification = Verification {
+        verification_uuid,
+        email: email.clone(),
+        code_hash: otp::hash_code(&ctx.settings.otp_key, verification_uuid, &code),
+        expires_at,
+        sent_at_ms: now.unix_millis(),
+        attempts: 0,
+        ttl: expires_at.unix(),
+        holder,
+    };
+    (verification, code)
+}
