@@ -40,6 +40,8 @@ fn request_fixtures_match_their_schemas() {
     check(&doc, "FieldSettings", &body("put-user-field-settings.json"));
     let verify = json!({"verificationUUID": uuid::Uuid::new_v4(), "verificationToken": "123456"});
     check(&doc, "VerifyEmailRequest", &verify);
+    check(&doc, "StartSignInRequest", &body("auth-email-start.json"));
+    check(&doc, "UpdateUserRequest", &body("put-me.json"));
 }
 
 #[tokio::test]
@@ -115,4 +117,40 @@ async fn real_responses_match_the_document() {
         assert!((400..500).contains(&status));
         check(&doc, "Error", &body);
     }
+}
+
+#[tokio::test]
+async fn end_user_responses_match_the_document() {
+    use userfields_tests::sign_in::*;
+    let doc = document();
+    let ctx = context().await;
+    let env = signin_environment(&ctx).await;
+    let settings = json!({"fields": [{"name": "email", "type": "standard"}, {"name": "firstName", "type": "standard", "required": true}]});
+    let req = event_with_body("put-user-field-settings.json", &env, None, &settings);
+    assert_eq!(call!(user_field_settings::handle, &ctx, req).await.0, 200);
+
+    let email = format!("doc.{}@example.com", uuid::Uuid::new_v4().simple());
+    let (status, started) = start(&ctx, &env, &email).await;
+    assert_eq!(status, 200, "{started}");
+    check(&doc, "StartSignInResponse", &started);
+    let refused = start(&ctx, &env, &email).await;
+    assert_eq!(refused.0, 429);
+    check(&doc, "Error", &refused.1);
+    let (status, signed) = verify(&ctx, &env, started["verificationUUID"].as_str().unwrap(), &last_code(&email).await).await;
+    assert_eq!(status, 200, "{signed}");
+    check(&doc, "SignInResponse", &signed);
+    let token = token_of(&signed);
+
+    let (_, me) = get_me(&ctx, &env, &token).await;
+    check(&doc, "MeResponse", &me);
+    let (_, same) = put_me(&ctx, &env, &token, json!({"email": email})).await;
+    check(&doc, "UpdateMeResponse", &same);
+    let (_, fresh) = put_me(&ctx, &env, &token, json!({"firstName": "Ada"})).await;
+    assert!(fresh["jwt"].is_string(), "{fresh}");
+    check(&doc, "UpdateMeResponse", &fresh);
+    let (_, keys) = jwks(&ctx, &env).await;
+    check(&doc, "Jwks", &keys);
+    let (_, config) = openid_configuration(&ctx, &env).await;
+    check(&doc, "OpenIdConfiguration", &config);
+    check(&doc, "Error", &get_me(&ctx, &env, "nope").await.1);
 }
