@@ -35,3 +35,46 @@ start_moto() {
   echo "moto did not answer on port $port" >&2
   return 1
 }
+
+# local_stack_env MOTO_PORT GATEWAY_PORT: the environment every local function and the CLI run
+# with against moto (exported), the OTP key secret and the KMS key for signing keys in moto.
+local_stack_env() {
+  local moto_port=$1 gateway_port=$2
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port"
+  export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+  export TABLE_NAME=${TABLE_NAME:-userfields}
+  export EMAIL_FROM=${EMAIL_FROM:-no-reply@userfields.local}
+  # The code-hashing key lives in Secrets Manager, as deployed (moto here): a random one per run,
+  # read at start-up by the functions that send or check codes. No key is in any variable.
+  export OTP_HMAC_KEY_SECRET=${OTP_HMAC_KEY_SECRET:-userfields-otp-key}
+  # The KMS key (moto here) each environment's JWT signing key is encrypted under, as the
+  # stack's SigningKeysKmsKey; the CLI needs it to make and rotate signing keys.
+  SIGNING_KMS_KEY_ID=$(python3 scripts/local_secrets.py)
+  export SIGNING_KMS_KEY_ID
+  # Token issuers (and the JWKS they point at) are built from this: the local gateway.
+  export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$gateway_port}
+}
+
+# create_local_environment NAME: builds the CLI and every function, creates the table, the SES
+# sender and an environment (with its signing key); sets env_id and api_key.
+create_local_environment() {
+  cargo build --bins
+  ./target/debug/userfields create-table
+  ./target/debug/userfields verify-sender
+  local created
+  created=$(./target/debug/userfields create-environment --name "$1")
+  env_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["environmentId"])' "$created")
+  api_key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["apiKey"])' "$created")
+}
+
+# ensure_chromium: headless Chromium and chromedriver from Debian's packages (no browser download).
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    echo "installing chromium and chromium-driver (apt-get)" >&2
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium chromium-driver >&2
+  fi
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, starts its own moto server on a free loopback port,
-# lints the SAM template (cfn-lint, sam validate), runs the unit and integration tests, and stops moto.
+# lints the SAM template (cfn-lint, sam validate), runs the unit and integration tests, stops moto,
+# then runs the profile UI in headless Chromium against the local stack (scripts/browser_test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -21,3 +22,5 @@ echo "== sam validate --lint"
 SAM_CLI_TELEMETRY=0 sam validate --lint --template template.yaml --region us-east-1
 echo "== cargo test (moto at $AWS_ENDPOINT_URL)"
 cargo test --workspace --locked "$@"
+echo "== browser test of the profile UI (headless Chromium against the local stack)"
+scripts/browser_test.sh

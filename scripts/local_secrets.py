@@ -1,0 +1,25 @@
+"""Creates, in moto, the OTP key secret (OTP_HMAC_KEY_SECRET, random) and the KMS key signing keys
+are encrypted under (alias/userfields-signing-keys), if missing; prints the KMS key id."""
+
+import os
+import secrets
+
+import boto3
+
+ENDPOINT = dict(endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                aws_access_key_id="local", aws_secret_access_key="local")
+
+manager = boto3.client("secretsmanager", **ENDPOINT)
+try:
+    manager.create_secret(Name=os.environ["OTP_HMAC_KEY_SECRET"], SecretString=secrets.token_hex(32))
+except manager.exceptions.ResourceExistsException:
+    pass
+
+kms = boto3.client("kms", **ENDPOINT)
+ALIAS = "alias/userfields-signing-keys"
+try:
+    print(kms.describe_key(KeyId=ALIAS)["KeyMetadata"]["KeyId"])
+except kms.exceptions.NotFoundException:
+    key = kms.create_key(Description="userfields signing keys (local)")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=ALIAS, TargetKeyId=key)
+    print(key)
