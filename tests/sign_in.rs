@@ -249,6 +249,22 @@ async fn an_expired_session_is_refused_before_the_token_expires() {
 }
 
 #[tokio::test]
+async fn an_expired_token_is_refused_though_its_session_lives() {
+    let ctx = context().await;
+    let env = signin_environment(&ctx).await;
+    let token = token_of(&sign_in(&ctx, &env, &address("late")).await);
+    let live: userfields::tokens::TokenClaims =
+        serde_json::from_value(claims(&ctx, &env, &token).await).expect("the claims read back");
+    // The same session's claims, signed by the environment's own key, but expired a minute ago.
+    let past = userfields::model::values::Timestamp::now().unix() - 60;
+    let expired = userfields::tokens::TokenClaims { exp: past, iat: past - 10, ..live };
+    let record = ctx.store.environment(env.id).await.unwrap().unwrap();
+    let stale = ctx.keyring.sign(&ctx.store, env.id, &record, &expired).await.unwrap();
+    assert_error(&get_me(&ctx, &env, &stale).await, 401, "unauthorized", None);
+    assert_eq!(get_me(&ctx, &env, &token).await.0, 200, "the live token of the same session still works");
+}
+
+#[tokio::test]
 async fn after_rotation_old_tokens_verify_until_they_expire_and_new_ones_use_the_new_key() {
     let ctx = context().await;
     let env = signin_environment(&ctx).await;
