@@ -222,6 +222,14 @@ async fn stored_configurations_and_users_load_leniently() {
     ok(&update_user(&ctx, &env, id, json!({"firstName": "Ada"})).await);
     let repaired = json!([{"name": "email", "type": "standard", "required": true}, {"name": "teamName", "type": "custom"}]);
     ok(&put_settings(&ctx, &env, repaired).await);
+    // A saved configuration is one JSON string, which replaces the legacy list.
+    let (pk, sk) = keys::fields(env.id);
+    let stored = raw.get_item().table_name(table).key("pk", AttributeValue::S(pk)).key("sk", AttributeValue::S(sk.into()))
+        .send().await.unwrap().item.unwrap();
+    assert!(!stored.contains_key("fields"), "{stored:?}");
+    let text = stored["fieldsJson"].as_s().expect("fieldsJson is a string");
+    let saved: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(saved[1]["name"], "teamName");
 }
 
 /// A write right after a settings change is judged by the new rules, even in a container that

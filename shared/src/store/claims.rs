@@ -42,8 +42,7 @@ impl Store {
             .with(":next", number_attr(read_version + 1));
         match record {
             Some(claims) => {
-                let record = serde_dynamo::to_attribute_value(claims).expect("claims always serialize");
-                let condition = condition.with(":claims", record);
+                let condition = condition.with(":claims", super::users::claims_attr(claims));
                 tx.update(&self.table, key, "SET claims = :claims, version = :next", condition, Guard::UserVersion);
             }
             None => tx.update(&self.table, key, "REMOVE claims SET version = :next", condition, Guard::UserVersion),

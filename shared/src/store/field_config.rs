@@ -2,7 +2,7 @@
 //! conditional, and the bulk work a configuration change needs: reading an environment's users
 //! and recording the claims of a field that became unique.
 
-use super::attrs::{key_attrs, number_attr, number_of, string_of, Item};
+use super::attrs::{key_attrs, number_attr, number_of, string_attr, string_of, Item};
 use super::errors::{from_sdk, StoreError};
 use super::keys::{self, USER_INDEX, USER_INDEX_SHARDS};
 use super::transact::{Condition, Guard, Tx, MAX_TX_ITEMS};
@@ -14,12 +14,21 @@ use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
 use uuid::Uuid;
 
+/// The specs are stored as one JSON string (`fieldsJson`), not as a DynamoDB list of maps: the
+/// item is read on every request that reports `missingFields`, and the SDK's parse of its ~100
+/// nested attribute values cost about 0.25 M instructions per read, where a string is one token
+/// (and is only parsed when its version is new to the container). Items written before this
+/// keep the list in `fields`, which still loads.
 pub fn fields_item(env: Uuid, specs: &[FieldSpec], version: u64) -> Item {
     let mut item = key_attrs(&keys::fields(env));
-    item.insert("fields".into(), serde_dynamo::to_attribute_value(specs).expect("field specs always serialize"));
+    item.insert(FIELDS_JSON.into(), string_attr(serde_json::to_string(specs).expect("field specs always serialize")));
     item.insert("version".into(), number_attr(version));
     item
 }
+
+const FIELDS_JSON: &str = "fieldsJson";
+/// Where configurations written before `fieldsJson` hold their specs.
+const LEGACY_FIELDS: &str = "fields";
 
 /// A stored configuration as read: its version (0: never saved, the defaults apply) and specs.
 pub struct StoredFields {
@@ -36,14 +45,26 @@ impl StoredFields {
     /// The configuration, loaded leniently: a spec list that does not even deserialize is
     /// logged and replaced by the defaults rather than failing every request of the environment.
     pub fn settings(self) -> FieldSettings {
-        let specs = self.item.and_then(|mut item| item.remove("fields")).map(|attr| {
-            serde_dynamo::from_attribute_value::<_, Vec<FieldSpec>>(attr).unwrap_or_else(|e| {
+        let specs = self.item.and_then(|item| specs_of(item)).map(|parsed| {
+            parsed.unwrap_or_else(|e| {
                 tracing::error!(error = %e, "stored field configuration does not parse; serving the defaults");
                 FieldSettings::default_specs()
             })
         });
         FieldSettings::load(specs.unwrap_or_else(FieldSettings::default_specs))
     }
+}
+
+/// The specs an item holds, in either stored form; `None` when it holds none.
+fn specs_of(mut item: Item) -> Option<Result<Vec<FieldSpec>, String>> {
+    if let Some(json) = item.remove(FIELDS_JSON) {
+        return Some(match json.as_s() {
+            Ok(text) => serde_json::from_str(text).map_err(|e| e.to_string()),
+            Err(_) => Err(format!("{FIELDS_JSON} is not a string")),
+        });
+    }
+    let legacy = item.remove(LEGACY_FIELDS)?;
+    Some(serde_dynamo::from_attribute_value(legacy).map_err(|e| e.to_string()))
 }
 
 /// One claim [`Store::record_claims`] wrote: whose, which value, the user's version after it and
@@ -174,5 +195,41 @@ impl Store {
             }
         }
         failed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    fn names(stored: StoredFields) -> Vec<String> {
+        stored.settings().specs().iter().map(|s| s.name.clone()).collect()
+    }
+
+    #[test]
+    fn both_stored_forms_load_and_a_broken_one_serves_the_defaults() {
+        let env = Uuid::new_v4();
+        let specs: Vec<FieldSpec> =
+            serde_json::from_value(serde_json::json!([{"name": "email", "type": "standard"}, {"name": "badge", "type": "custom"}])).unwrap();
+        let written = fields_item(env, &specs, 3);
+        assert!(matches!(written.get(FIELDS_JSON), Some(AttributeValue::S(_))));
+        assert!(!written.contains_key(LEGACY_FIELDS));
+        let stored = StoredFields::from_item(Some(written));
+        assert_eq!(stored.version, 3);
+        let fresh = names(stored);
+        assert!(fresh.contains(&"badge".to_string()), "{fresh:?}");
+
+        let mut legacy = key_attrs(&keys::fields(env));
+        legacy.insert(LEGACY_FIELDS.into(), serde_dynamo::to_attribute_value(&specs).unwrap());
+        legacy.insert("version".into(), number_attr(2));
+        assert_eq!(names(StoredFields::from_item(Some(legacy))), fresh);
+
+        let mut broken = key_attrs(&keys::fields(env));
+        broken.insert(FIELDS_JSON.into(), AttributeValue::N("1".into()));
+        broken.insert("version".into(), number_attr(4));
+        let defaults = names(StoredFields::from_item(None));
+        assert_eq!(names(StoredFields::from_item(Some(broken))), defaults);
+        assert!(!defaults.contains(&"badge".to_string()));
     }
 }

@@ -14,6 +14,7 @@ use super::Store;
 use crate::model::claims::Claims;
 use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
+use aws_sdk_dynamodb::types::AttributeValue;
 use uuid::Uuid;
 
 /// What else a user save does, in the same transaction.
@@ -31,8 +32,47 @@ pub enum Side<'a> {
     PutSession(&'a Session),
 }
 
-pub fn parse_user(item: Item) -> Result<User, StoreError> {
-    parse_item(item, "user")
+/// The two lists of the user item that are only ever read whole, the credentials and the claims
+/// record, are stored as JSON strings: a user with ten wallets holds about a hundred nested
+/// attribute values there, which the SDK parsed on every read (about 0.3 M instructions), where
+/// a string is one token. Items written before hold DynamoDB lists, which still load.
+const CREDENTIALS: &str = "verifiedCredentials";
+const CLAIMS: &str = "claims";
+
+pub fn parse_user(mut item: Item) -> Result<User, StoreError> {
+    let credentials = take_json_string(&mut item, CREDENTIALS);
+    let claims = take_json_string(&mut item, CLAIMS);
+    let mut user: User = parse_item(item, "user")?;
+    if let Some(text) = credentials {
+        user.verified_credentials = parse_json(&text)?;
+    }
+    if let Some(text) = claims {
+        user.held_claims = Some(parse_json(&text)?);
+    }
+    Ok(user)
+}
+
+/// The attribute's text if it is stored as a string (a list stays for serde_dynamo).
+fn take_json_string(item: &mut Item, name: &str) -> Option<String> {
+    match item.remove(name)? {
+        AttributeValue::S(text) => Some(text),
+        other => {
+            item.insert(name.into(), other);
+            None
+        }
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| {
+        tracing::error!(error = %e, item = "user", "stored item does not parse");
+        StoreError::Unreadable("user")
+    })
+}
+
+/// The claims record as stored (a JSON string, see [`CLAIMS`]).
+pub(super) fn claims_attr(claims: &Claims) -> AttributeValue {
+    AttributeValue::S(serde_json::to_string(claims).expect("claims always serialize"))
 }
 
 fn user_item(user: &User, version: u64, claims: &Claims) -> Item {
@@ -40,7 +80,9 @@ fn user_item(user: &User, version: u64, claims: &Claims) -> Item {
     let env = user.project_environment_id;
     item.extend(key_attrs(&keys::profile(env, user.id)));
     item.insert("version".into(), number_attr(version));
-    item.insert("claims".into(), serde_dynamo::to_attribute_value(claims).expect("claims always serialize"));
+    let credentials = serde_json::to_string(&user.verified_credentials).expect("credentials always serialize");
+    item.insert(CREDENTIALS.into(), AttributeValue::S(credentials));
+    item.insert(CLAIMS.into(), claims_attr(claims));
     item.insert("gsi1pk".into(), string_attr(keys::user_index_pk(env, keys::user_index_shard(user.id))));
     item.insert("gsi1sk".into(), string_attr(user.id.to_string()));
     item
@@ -227,5 +269,41 @@ impl Store {
             }
         }
         Ok(holders)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn credentials_and_claims_are_json_strings_and_the_old_lists_still_load() {
+        let user: User = serde_json::from_value(json!({
+            "id": Uuid::new_v4(), "projectEnvironmentId": Uuid::new_v4(), "email": "ada@example.com",
+            "createdAt": "2026-11-30T00:00:00Z", "updatedAt": "2026-11-30T00:00:00Z",
+            "verifiedCredentials": [{"id": Uuid::new_v4(), "format": "oauth", "public_identifier": "ada",
+                "oauth_provider": "github", "oauth_metadata": {"n": 1.5, "deep": {"list": [1, "two", null]}},
+                "verified_at": "2026-11-30T00:00:00Z"}]
+        }))
+        .unwrap();
+        let claims = Claims::from_pairs([("email".to_string(), "ada@example.com".to_string())]);
+        let item = user_item(&user, 3, &claims);
+        assert!(matches!(item.get(CREDENTIALS), Some(AttributeValue::S(_))));
+        assert!(matches!(item.get(CLAIMS), Some(AttributeValue::S(_))));
+        let read = parse_user(item.clone()).unwrap();
+        assert_eq!(read.verified_credentials, user.verified_credentials);
+        assert_eq!(read.held_claims.as_ref(), Some(&claims));
+        assert_eq!(read.version, 3);
+
+        // An item written before: both as DynamoDB lists.
+        let mut legacy = item;
+        legacy.insert(CREDENTIALS.into(), serde_dynamo::to_attribute_value(&user.verified_credentials).unwrap());
+        legacy.insert(CLAIMS.into(), serde_dynamo::to_attribute_value(&claims).unwrap());
+        assert_eq!(parse_user(legacy.clone()).unwrap(), read);
+
+        // A string that is not the JSON of a list is an unreadable item, not a panic.
+        legacy.insert(CREDENTIALS.into(), AttributeValue::S("{".into()));
+        assert!(matches!(parse_user(legacy), Err(StoreError::Unreadable("user"))));
     }
 }
