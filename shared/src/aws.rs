@@ -1,6 +1,7 @@
 //! The AWS SDK configuration every client is built from, once per container.
 
 use crate::settings::Settings;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -21,8 +22,20 @@ pub const LOCAL_REGION: &str = "us-east-1";
 /// missing credentials default to local ones, so the CLI works with nothing but the endpoint.
 pub async fn sdk_config(settings: &Settings) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let is_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    // On Lambda the region and the credentials are environment variables, which the default
+    // chains would find first anyway; naming them skips building those chains (web identity,
+    // profile, IMDS: about 0.8 M instructions of every cold start).
+    if !is_set("AWS_PROFILE") {
+        if let Some(region) = std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()) {
+            loader = loader.region(Region::new(region));
+        }
+        if is_set("AWS_ACCESS_KEY_ID") && is_set("AWS_SECRET_ACCESS_KEY") {
+            loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+        }
+    }
     if settings.endpoint_url.is_some() {
-        let local = LocalDefaults::needed(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+        let local = LocalDefaults::needed(is_set);
         if local.region {
             loader = loader.region(Region::new(LOCAL_REGION));
         }

@@ -53,7 +53,7 @@ impl AppContext {
 
     pub fn new(sdk: &SdkConfig, settings: Settings) -> Self {
         let store = Store::new(aws_sdk_dynamodb::Client::new(sdk), settings.table_name.clone());
-        let mailer = Mailer::new(aws_sdk_sesv2::Client::new(sdk), settings.email_from.clone());
+        let mailer = Mailer::new(sdk, settings.email_from.clone());
         Self {
             store,
             mailer,
