@@ -44,6 +44,12 @@ RELEASE = TARGET / "release"
 # e.g. valgrind's callgrind, for docs/benchmarks.md "Where the CPU goes").
 BIN_DIR = RELEASE
 WRAP: list[str] = []
+
+
+def binary(name: str) -> Path:
+    """`name` from --bin-dir, or from the release build when that holds only some binaries."""
+    return BIN_DIR / name if (BIN_DIR / name).exists() else RELEASE / name
+
 EVENTS = ROOT / "events"
 LOGS = TARGET / "bench-logs"
 FUNCTIONS = [
@@ -612,8 +618,7 @@ class Launch:
         out = open(self.log_path, "ab")
         env = lambda_env(base_env, function, self.api.port)
         self.started = time.perf_counter()
-        binary = BIN_DIR / function if (BIN_DIR / function).exists() else RELEASE / function
-        self.proc = subprocess.Popen([*WRAP, str(binary)], env=env, stdout=out, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen([*WRAP, str(binary(function))], env=env, stdout=out, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, cwd=ROOT)
         out.close()
         STARTED.append(self.proc)
@@ -704,7 +709,7 @@ def measure(function: str, base_env: dict[str, str], work: Workload, counter: Ca
             hwm = last_hwm
     return {
         "function": function,
-        "size": (BIN_DIR / function).stat().st_size,
+        "size": binary(function).stat().st_size,
         "init": statistics.median(inits),
         "inits": inits,
         "init_cpu": statistics.median(init_cpus),
@@ -753,8 +758,7 @@ def import_throughput(base_env: dict[str, str], counter: "CallCounter") -> tuple
 
 
 def cli(base_env: dict[str, str], *args: str) -> str:
-    cli_path = BIN_DIR / "userfields" if (BIN_DIR / "userfields").exists() else RELEASE / "userfields"
-    out = subprocess.run([str(cli_path), *args], env=base_env, cwd=ROOT, capture_output=True,
+    out = subprocess.run([str(binary("userfields")), *args], env=base_env, cwd=ROOT, capture_output=True,
                          text=True, timeout=600)
     if out.returncode != 0:
         raise RuntimeError(f"userfields {' '.join(args)} failed: {out.stderr.strip()}")
@@ -897,19 +901,23 @@ def io_ms(r: dict) -> float:
     return total
 
 
+def stretch(memory: int) -> float:
+    """How much longer CPU work takes at `memory` MB than at a full core."""
+    return max(1.0, FULL_VCPU_MB / memory)
+
+
 def model(r: dict, memory: int) -> tuple[float, float, float]:
     """(warm wall ms, cold init ms, $ per million warm requests) at `memory` MB, from the CPU
     measured here at a full core."""
-    slowdown = max(1.0, FULL_VCPU_MB / memory)
-    wall = r["cpu"] * 1000 * slowdown + io_ms(r)
-    init = r["init"] * 1000 * slowdown
+    wall = r["cpu"] * 1000 * stretch(memory) + io_ms(r)
+    init = r["init"] * 1000 * stretch(memory)
     cost = 1e6 * math.ceil(wall) / 1000 * memory / 1024 * PRICE_GB_SECOND + PRICE_PER_MILLION_REQUESTS
     return wall, init, cost
 
 
 def recommended_memory(r: dict) -> int:
     for memory in MEMORY_SIZES:
-        if r["cpu"] * 1000 * max(1.0, FULL_VCPU_MB / memory) <= CPU_WALL_BUDGET_MS:
+        if r["cpu"] * 1000 * stretch(memory) <= CPU_WALL_BUDGET_MS:
             return memory
     return MEMORY_SIZES[-1]
 

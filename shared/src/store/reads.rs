@@ -76,8 +76,15 @@ impl Store {
 
 /// A stored item as its type. One that no longer reads is the store's fault, never the client's.
 pub fn parse_item<T: serde::de::DeserializeOwned>(item: Item, what: &'static str) -> Result<T, StoreError> {
-    serde_dynamo::from_item(item).map_err(|e| {
-        tracing::error!(error = %e, item = what, "stored item does not parse");
-        StoreError::Unreadable(what)
-    })
+    serde_dynamo::from_item(item).map_err(|e| unreadable(e, what))
+}
+
+/// An attribute of an item that is stored as a JSON string, as its type (as [`parse_item`]).
+pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &'static str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| unreadable(e, what))
+}
+
+fn unreadable(e: impl std::fmt::Display, what: &'static str) -> StoreError {
+    tracing::error!(error = %e, item = what, "stored item does not parse");
+    StoreError::Unreadable(what)
 }

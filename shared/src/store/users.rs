@@ -6,7 +6,7 @@
 use super::attrs::{key_attrs, number_attr, string_attr, Item};
 use super::errors::StoreError;
 use super::keys;
-use super::reads::parse_item;
+use super::reads::{parse_item, parse_json};
 use super::transact::{Condition, Guard, Tx};
 use super::sessions::Session;
 use super::verifications::Verification;
@@ -44,10 +44,10 @@ pub fn parse_user(mut item: Item) -> Result<User, StoreError> {
     let claims = take_json_string(&mut item, CLAIMS);
     let mut user: User = parse_item(item, "user")?;
     if let Some(text) = credentials {
-        user.verified_credentials = parse_json(&text)?;
+        user.verified_credentials = parse_json(&text, "user")?;
     }
     if let Some(text) = claims {
-        user.held_claims = Some(parse_json(&text)?);
+        user.held_claims = Some(parse_json(&text, "user")?);
     }
     Ok(user)
 }
@@ -61,13 +61,6 @@ fn take_json_string(item: &mut Item, name: &str) -> Option<String> {
             None
         }
     }
-}
-
-fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| {
-        tracing::error!(error = %e, item = "user", "stored item does not parse");
-        StoreError::Unreadable("user")
-    })
 }
 
 /// The claims record as stored (a JSON string, see [`CLAIMS`]).
