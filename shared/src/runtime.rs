@@ -16,7 +16,7 @@ use tracing::Instrument;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
     Nothing,
-    /// The key email codes are hashed under (update-user, verify-email-otp).
+    /// The key email and sign-in codes are hashed under (the functions that send or check codes).
     OtpKey,
 }
 
