@@ -13,8 +13,11 @@ use super::verifications::Verification;
 use super::Store;
 use crate::model::claims::Claims;
 use crate::model::field_rules::FieldSettings;
+use crate::model::profile_fields::Profile;
 use crate::model::user::User;
+use crate::model::values::Timestamp;
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
 use uuid::Uuid;
 
 /// What else a user save does, in the same transaction.
@@ -68,8 +71,49 @@ pub(super) fn claims_attr(claims: &Claims) -> AttributeValue {
     AttributeValue::S(serde_json::to_string(claims).expect("claims always serialize"))
 }
 
+/// The attributes of a user item that serde_dynamo writes: the user without its credentials,
+/// which go in as one JSON string (serialising them as DynamoDB lists first, only to replace
+/// them, was most of the serialisation of a user with ten wallets).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredAttributes<'a> {
+    id: Uuid,
+    project_environment_id: Uuid,
+    #[serde(flatten)]
+    profile: &'a Profile,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_verified_credential_id: Option<Uuid>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl<'a> From<&'a User> for StoredAttributes<'a> {
+    fn from(user: &'a User) -> Self {
+        // Every field named, so a field added to `User` must be placed here too.
+        let User {
+            id,
+            project_environment_id,
+            profile,
+            verified_credentials: _,
+            last_verified_credential_id,
+            created_at,
+            updated_at,
+            version: _,
+            held_claims: _,
+        } = user;
+        Self {
+            id: *id,
+            project_environment_id: *project_environment_id,
+            profile,
+            last_verified_credential_id: *last_verified_credential_id,
+            created_at: *created_at,
+            updated_at: *updated_at,
+        }
+    }
+}
+
 fn user_item(user: &User, version: u64, claims: &Claims) -> Item {
-    let mut item: Item = serde_dynamo::to_item(user).expect("a user always serializes");
+    let mut item: Item = serde_dynamo::to_item(StoredAttributes::from(user)).expect("a user always serializes");
     let env = user.project_environment_id;
     item.extend(key_attrs(&keys::profile(env, user.id)));
     item.insert("version".into(), number_attr(version));
@@ -272,10 +316,12 @@ mod tests {
 
     #[test]
     fn credentials_and_claims_are_json_strings_and_the_old_lists_still_load() {
+        let credential = Uuid::new_v4();
         let user: User = serde_json::from_value(json!({
             "id": Uuid::new_v4(), "projectEnvironmentId": Uuid::new_v4(), "email": "ada@example.com",
-            "createdAt": "2026-11-30T00:00:00Z", "updatedAt": "2026-11-30T00:00:00Z",
-            "verifiedCredentials": [{"id": Uuid::new_v4(), "format": "oauth", "public_identifier": "ada",
+            "createdAt": "2026-11-30T00:00:00Z", "updatedAt": "2026-11-30T01:00:00Z",
+            "lastVerifiedCredentialId": credential,
+            "verifiedCredentials": [{"id": credential, "format": "oauth", "public_identifier": "ada",
                 "oauth_provider": "github", "oauth_metadata": {"n": 1.5, "deep": {"list": [1, "two", null]}},
                 "verified_at": "2026-11-30T00:00:00Z"}]
         }))
@@ -285,9 +331,7 @@ mod tests {
         assert!(matches!(item.get(CREDENTIALS), Some(AttributeValue::S(_))));
         assert!(matches!(item.get(CLAIMS), Some(AttributeValue::S(_))));
         let read = parse_user(item.clone()).unwrap();
-        assert_eq!(read.verified_credentials, user.verified_credentials);
-        assert_eq!(read.held_claims.as_ref(), Some(&claims));
-        assert_eq!(read.version, 3);
+        assert_eq!(read, User { version: 3, held_claims: Some(claims.clone()), ..user.clone() });
 
         // An item written before: both as DynamoDB lists.
         let mut legacy = item;
