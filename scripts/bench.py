@@ -4,7 +4,8 @@
 Builds release binaries, runs moto (local DynamoDB + SES) behind a counting proxy, and runs each
 Lambda binary against a local stand-in for the Lambda Runtime API, as Lambda would: the binary
 polls `/next`, gets an API Gateway v2 event, posts the response. Results are compared with
-`hello-floor`, a bare lambda_http function built with the same profile.
+`hello-floor`, a bare lambda_http function built with the same profile, and with `sdk-floor`, the
+same plus one DynamoDB GetItem through the functions' SDK configuration.
 
     python3 scripts/bench.py [--invokes 200] [--cold-runs 5] [--no-build]
 
@@ -73,6 +74,8 @@ LIST_PAGE = 100
 IMPORT_USERS = 300
 WALLETS_PER_CREATE = 10
 FLOOR = "hello-floor"
+# The floor plus one GetItem through the functions' SDK configuration: the SDK's own cost of a call.
+SDK_FLOOR = "sdk-floor"
 TABLE = "userfields-bench"
 OTP_KEY = "bench-only-otp-hmac-key-0123456789abcdef"  # 40 chars, local only
 OTP_SECRET = "userfields-bench-otp-key"
@@ -492,7 +495,7 @@ class Workload:
             verification = self.seed_sign_in(self.seed_user())
             event = fixture("auth-email-verify.json", {**self.subs(), "verificationUUID": verification, "code": VERIFY_CODE})
             return with_body(event, None)
-        name = {"user-field-settings": "get-user-field-settings.json", FLOOR: "get-user.json",
+        name = {"user-field-settings": "get-user-field-settings.json", FLOOR: "get-user.json", SDK_FLOOR: "get-user.json",
                 "me": "get-me.json", "well-known": "jwks.json"}.get(
             function, f"{function}.json")
         return with_body(fixture(name, self.subs()), None)
@@ -739,7 +742,7 @@ def measure(function: str, base_env: dict[str, str], work: Workload, counter: Ca
 
 
 def build() -> None:
-    packages = [*FUNCTIONS, "userfields-cli", FLOOR]
+    packages = [*FUNCTIONS, "userfields-cli", FLOOR, SDK_FLOOR]
     cmd = ["cargo", "build", "--release"] + [a for p in packages for a in ("-p", p)]
     log("$ " + " ".join(cmd))
     subprocess.run(cmd, cwd=ROOT, check=True, timeout=3600)
@@ -807,7 +810,7 @@ def calls_per_invoke(r: dict) -> int:
     return sum(int(p.split("×")[0]) if "×" in p else 1 for p in top.split(" + "))
 
 
-def report(results: list[dict], floor: dict, invokes: int, cold_runs: int, hop: float) -> str:
+def report(results: list[dict], floor: dict, sdk_floor: dict, invokes: int, cold_runs: int, hop: float) -> str:
     lines = [
         f"{cold_runs} cold starts per binary (medians of init and first invoke), then {invokes} warm "
         f"invokes in the last container. Times in ms. DynamoDB is moto on loopback behind a counting "
@@ -822,7 +825,7 @@ def report(results: list[dict], floor: dict, invokes: int, cold_runs: int, hop: 
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|",
     ]
     floor_rss = floor["rss_kb"] or 0
-    for r in [floor, *results]:
+    for r in [floor, sdk_floor, *results]:
         is_floor = r is floor
         rss = r["rss_kb"]
         rss_txt = f"{rss / 1024:.1f} MB" if rss else "?"
@@ -852,8 +855,10 @@ def report(results: list[dict], floor: dict, invokes: int, cold_runs: int, hop: 
     if len(set(xs)) > 1:
         mx, my = statistics.fmean(xs), statistics.fmean(y for _, y in points)
         per_call = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x in xs)
+    sdk_call = (sdk_floor["cpu"] - floor["cpu"]) * 1000
     lines += ["", f"Goals (fit over the functions: each DynamoDB call costs ≈ {per_call:.2f} ms of SDK CPU; "
-              f"*handler* = CPU over floor minus that per call):", ""]
+              f"*handler* = CPU over floor minus that per call). Measured alone ({SDK_FLOOR}: one GetItem "
+              f"of a missing item), a call through the SDK costs {sdk_call:.2f} ms over the floor:", ""]
     for r in results:
         checks = []
         ratio = r["init"] / floor["init"]
@@ -1016,6 +1021,8 @@ def main() -> int:
 
     floor = measure(FLOOR, base_env, work, counter, args.cold_runs, args.invokes)
     log(f"  {FLOOR}: init {ms(floor['init'])} ms, warm p50 {ms(floor['warm_p50'])} ms")
+    sdk_floor = measure(SDK_FLOOR, base_env, work, counter, args.cold_runs, args.invokes)
+    log(f"  {SDK_FLOOR}: init {ms(sdk_floor['init'])} ms, CPU over floor {ms(sdk_floor['cpu'] - floor['cpu'])} ms")
     results = []
     for function in args.only or FUNCTIONS:
         # A bulk invoke creates BULK_USERS users: fewer of them keep the table (and moto) small.
@@ -1027,7 +1034,7 @@ def main() -> int:
     imported = None if args.no_import else import_throughput(base_env, counter)
     signal.alarm(0)
 
-    table = report(results, floor, args.invokes, args.cold_runs, hop) + memory_report(results)
+    table = report(results, floor, sdk_floor, args.invokes, args.cold_runs, hop) + memory_report(results)
     if imported:
         table += (f"\n`userfields import` of {IMPORT_USERS} users (8 at a time) into a new environment: "
                   f"{imported[0]:.1f} s, {IMPORT_USERS / imported[0]:.0f} users/s, {imported[1]} DynamoDB calls "
