@@ -5,7 +5,8 @@ Builds release binaries, runs moto (local DynamoDB + SES) behind a counting prox
 Lambda binary against a local stand-in for the Lambda Runtime API, as Lambda would: the binary
 polls `/next`, gets an API Gateway v2 event, posts the response. Results are compared with
 `hello-floor`, a bare lambda_http function built with the same profile, and with `sdk-floor`, the
-same plus one DynamoDB GetItem through the functions' SDK configuration.
+same plus one DynamoDB GetItem through the functions' SDK configuration (`lean-floor` makes that
+call without the SDK's client, to show what a direct path would cost).
 
     python3 scripts/bench.py [--invokes 200] [--cold-runs 5] [--no-build]
 
@@ -78,6 +79,9 @@ WALLETS_PER_CREATE = 10
 FLOOR = "hello-floor"
 # The floor plus one GetItem through the functions' SDK configuration: the SDK's own cost of a call.
 SDK_FLOOR = "sdk-floor"
+# sdk-floor's call made without the SDK's client (aws-sigv4, hyper, serde_json): a measurement of a
+# direct path's cost, not a client the functions could use as it is.
+LEAN_FLOOR = "lean-floor"
 TABLE = "userfields-bench"
 OTP_KEY = "bench-only-otp-hmac-key-0123456789abcdef"  # 40 chars, local only
 OTP_SECRET = "userfields-bench-otp-key"
@@ -504,6 +508,7 @@ class Workload:
             event = fixture("auth-email-verify.json", {**self.subs(), "verificationUUID": verification, "code": VERIFY_CODE})
             return with_body(event, None)
         name = {"user-field-settings": "get-user-field-settings.json", FLOOR: "get-user.json", SDK_FLOOR: "get-user.json",
+                LEAN_FLOOR: "get-user.json",
                 "me": "get-me.json", "well-known": "jwks.json"}.get(
             function, f"{function}.json")
         return with_body(fixture(name, self.subs()), None)
@@ -750,7 +755,7 @@ def measure(function: str, base_env: dict[str, str], work: Workload, counter: Ca
 
 
 def build() -> None:
-    packages = [*FUNCTIONS, "userfields-cli", FLOOR, SDK_FLOOR]
+    packages = [*FUNCTIONS, "userfields-cli", FLOOR, SDK_FLOOR, LEAN_FLOOR]
     cmd = ["cargo", "build", "--release"] + [a for p in packages for a in ("-p", p)]
     log("$ " + " ".join(cmd))
     subprocess.run(cmd, cwd=ROOT, check=True, timeout=3600)
@@ -824,7 +829,8 @@ def calls_per_invoke(r: dict) -> int:
     return sum(int(p.split("×")[0]) if "×" in p else 1 for p in top.split(" + "))
 
 
-def report(results: list[dict], floor: dict, sdk_floor: dict, invokes: int, cold_runs: int, hop: float) -> str:
+def report(results: list[dict], floor: dict, sdk_floor: dict, lean_floor: dict, invokes: int, cold_runs: int,
+           hop: float) -> str:
     lines = [
         f"{cold_runs} cold starts per binary (medians of init and first invoke), then {invokes} warm "
         f"invokes in the last container. Times in ms. DynamoDB is moto on loopback behind a counting "
@@ -839,7 +845,7 @@ def report(results: list[dict], floor: dict, sdk_floor: dict, invokes: int, cold
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|",
     ]
     floor_rss = floor["rss_kb"] or 0
-    for r in [floor, sdk_floor, *results]:
+    for r in [floor, sdk_floor, lean_floor, *results]:
         is_floor = r is floor
         rss = r["rss_kb"]
         rss_txt = f"{rss / 1024:.1f} MB" if rss else "?"
@@ -1033,6 +1039,9 @@ def main() -> int:
     log(f"  {FLOOR}: init {ms(floor['init'])} ms, warm p50 {ms(floor['warm_p50'])} ms")
     sdk_floor = measure(SDK_FLOOR, base_env, work, counter, args.cold_runs, args.invokes)
     log(f"  {SDK_FLOOR}: init {ms(sdk_floor['init'])} ms, CPU over floor {ms(sdk_floor['cpu'] - floor['cpu'])} ms")
+    lean_floor = measure(LEAN_FLOOR, base_env, work, counter, args.cold_runs, args.invokes)
+    log(f"  {LEAN_FLOOR}: init {ms(lean_floor['init'])} ms, CPU over floor {ms(lean_floor['cpu'] - floor['cpu'])} ms, "
+        f"status {lean_floor['first_status']} / {lean_floor['warm_status']}")
     results = []
     for function in args.only or FUNCTIONS:
         # A bulk invoke creates BULK_USERS users: fewer of them keep the table (and moto) small.
@@ -1044,7 +1053,7 @@ def main() -> int:
     imported = None if args.no_import else import_throughput(base_env, counter)
     signal.alarm(0)
 
-    table = report(results, floor, sdk_floor, args.invokes, args.cold_runs, hop) + memory_report(results)
+    table = report(results, floor, sdk_floor, lean_floor, args.invokes, args.cold_runs, hop) + memory_report(results)
     if imported:
         table += (f"\n`userfields import` of {IMPORT_USERS} users (8 at a time) into a new environment: "
                   f"{imported[0]:.1f} s, {IMPORT_USERS / imported[0]:.0f} users/s, {imported[1]} DynamoDB calls "
