@@ -14,6 +14,12 @@ pub fn number_attr(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+/// A value the service only reads and writes whole, stored as one JSON string (read back with
+/// `reads::parse_json`).
+pub fn json_attr(value: &impl serde::Serialize) -> AttributeValue {
+    string_attr(serde_json::to_string(value).expect("stored values always serialize"))
+}
+
 /// The `pk`/`sk` attributes that address `key`.
 pub fn key_attrs(key: &Key) -> Item {
     HashMap::from([("pk".to_string(), string_attr(key.0.clone())), ("sk".to_string(), string_attr(key.1.clone()))])

@@ -2,7 +2,7 @@
 //! holder. Taking and releasing them rides in the same transaction as the user item that
 //! records them.
 
-use super::attrs::{key_attrs, number_attr, string_attr, string_of};
+use super::attrs::{json_attr, key_attrs, number_attr, string_attr, string_of};
 use super::errors::StoreError;
 use super::keys;
 use super::transact::{Condition, Guard, Tx};
@@ -42,7 +42,7 @@ impl Store {
             .with(":next", number_attr(read_version + 1));
         match record {
             Some(claims) => {
-                let condition = condition.with(":claims", super::users::claims_attr(claims));
+                let condition = condition.with(":claims", json_attr(claims));
                 tx.update(&self.table, key, "SET claims = :claims, version = :next", condition, Guard::UserVersion);
             }
             None => tx.update(&self.table, key, "REMOVE claims SET version = :next", condition, Guard::UserVersion),

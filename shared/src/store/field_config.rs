@@ -2,7 +2,7 @@
 //! conditional, and the bulk work a configuration change needs: reading an environment's users
 //! and recording the claims of a field that became unique.
 
-use super::attrs::{key_attrs, number_attr, number_of, string_attr, string_of, Item};
+use super::attrs::{json_attr, key_attrs, number_attr, number_of, string_of, Item};
 use super::errors::{from_sdk, StoreError};
 use super::keys::{self, USER_INDEX, USER_INDEX_SHARDS};
 use super::transact::{Condition, Guard, Tx, MAX_TX_ITEMS};
@@ -21,7 +21,7 @@ use uuid::Uuid;
 /// keep the list in `fields`, which still loads.
 pub fn fields_item(env: Uuid, specs: &[FieldSpec], version: u64) -> Item {
     let mut item = key_attrs(&keys::fields(env));
-    item.insert(FIELDS_JSON.into(), string_attr(serde_json::to_string(specs).expect("field specs always serialize")));
+    item.insert(FIELDS_JSON.into(), json_attr(&specs));
     item.insert("version".into(), number_attr(version));
     item
 }
@@ -45,7 +45,7 @@ impl StoredFields {
     /// The configuration, loaded leniently: a spec list that does not even deserialize is
     /// logged and replaced by the defaults rather than failing every request of the environment.
     pub fn settings(self) -> FieldSettings {
-        let specs = self.item.and_then(|item| specs_of(item)).map(|parsed| {
+        let specs = self.item.and_then(specs_of).map(|parsed| {
             parsed.unwrap_or_else(|e| {
                 tracing::error!(error = %e, "stored field configuration does not parse; serving the defaults");
                 FieldSettings::default_specs()

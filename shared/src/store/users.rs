@@ -3,7 +3,7 @@
 //! still the version the values were judged by, and does any verification change, all in one
 //! TransactWriteItems.
 
-use super::attrs::{key_attrs, number_attr, string_attr, Item};
+use super::attrs::{json_attr, key_attrs, number_attr, string_attr, Item};
 use super::errors::StoreError;
 use super::keys;
 use super::reads::{parse_item, parse_json};
@@ -66,11 +66,6 @@ fn take_json_string(item: &mut Item, name: &str) -> Option<String> {
     }
 }
 
-/// The claims record as stored (a JSON string, see [`CLAIMS`]).
-pub(super) fn claims_attr(claims: &Claims) -> AttributeValue {
-    AttributeValue::S(serde_json::to_string(claims).expect("claims always serialize"))
-}
-
 /// The attributes of a user item that serde_dynamo writes: the user without its credentials,
 /// which go in as one JSON string (serialising them as DynamoDB lists first, only to replace
 /// them, was most of the serialisation of a user with ten wallets).
@@ -117,9 +112,8 @@ fn user_item(user: &User, version: u64, claims: &Claims) -> Item {
     let env = user.project_environment_id;
     item.extend(key_attrs(&keys::profile(env, user.id)));
     item.insert("version".into(), number_attr(version));
-    let credentials = serde_json::to_string(&user.verified_credentials).expect("credentials always serialize");
-    item.insert(CREDENTIALS.into(), AttributeValue::S(credentials));
-    item.insert(CLAIMS.into(), claims_attr(claims));
+    item.insert(CREDENTIALS.into(), json_attr(&user.verified_credentials));
+    item.insert(CLAIMS.into(), json_attr(claims));
     item.insert("gsi1pk".into(), string_attr(keys::user_index_pk(env, keys::user_index_shard(user.id))));
     item.insert("gsi1sk".into(), string_attr(user.id.to_string()));
     item
