@@ -535,37 +535,28 @@ class Workload:
         """Writes a pending sign-in with a known code for the address `holder` has (seed_user's),
         straight to moto (not counted): verify then binds that existing user, its costliest path."""
         v = uuid.uuid4()
-        now = dt.datetime.now(dt.timezone.utc)
-        code_hash = hmac.new(OTP_KEY.encode(), v.bytes + VERIFY_CODE.encode(), hashlib.sha256).hexdigest()
-        item = {
-            "pk": {"S": f"ENV#{self.env_id}#SIGNIN#{v}"}, "sk": {"S": "SIGNIN"},
-            "verificationUuid": {"S": str(v)}, "email": {"S": f"d{self.tag}{self.n}@example.com"},
-            "codeHash": {"S": code_hash},
-            "expiresAt": {"S": (now + dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")},
-            "sentAtMs": {"N": str(int(now.timestamp() * 1000))}, "attempts": {"N": "0"},
-            "ttl": {"N": str(int(now.timestamp()) + 600)}, "holder": {"S": holder},
-        }
-        dynamodb(self.moto_port, "PutItem", {"TableName": TABLE, "Item": item})
+        self.seed_code(v, (f"ENV#{self.env_id}#SIGNIN#{v}", "SIGNIN"), f"d{self.tag}{self.n}@example.com",
+                       {"holder": {"S": holder}})
         return str(v)
 
     def seed_verification(self, user: str) -> None:
         """Writes a pending email change of `user` with a known code straight to moto (not counted)."""
         v = uuid.uuid4()
+        self.seed_code(v, (f"ENV#{self.env_id}#USER#{user}", "EMAILVERIFY"), f"v{self.tag}{self.n}@example.com", {})
+        self.verification = str(v)
+
+    def seed_code(self, v: uuid.UUID, key: tuple[str, str], email: str, extra: dict) -> None:
+        """A pending code for `email` (VERIFY_CODE, hashed as the functions hash it) at `key`."""
         now = dt.datetime.now(dt.timezone.utc)
         code_hash = hmac.new(OTP_KEY.encode(), v.bytes + VERIFY_CODE.encode(), hashlib.sha256).hexdigest()
         item = {
-            "pk": {"S": f"ENV#{self.env_id}#USER#{user}"},
-            "sk": {"S": "EMAILVERIFY"},
-            "verificationUuid": {"S": str(v)},
-            "email": {"S": f"v{self.tag}{self.n}@example.com"},
-            "codeHash": {"S": code_hash},
+            "pk": {"S": key[0]}, "sk": {"S": key[1]},
+            "verificationUuid": {"S": str(v)}, "email": {"S": email}, "codeHash": {"S": code_hash},
             "expiresAt": {"S": (now + dt.timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")},
-            "sentAtMs": {"N": str(int(now.timestamp() * 1000))},
-            "attempts": {"N": "0"},
-            "ttl": {"N": str(int(now.timestamp()) + 600)},
+            "sentAtMs": {"N": str(int(now.timestamp() * 1000))}, "attempts": {"N": "0"},
+            "ttl": {"N": str(int(now.timestamp()) + 600)}, **extra,
         }
         dynamodb(self.moto_port, "PutItem", {"TableName": TABLE, "Item": item})
-        self.verification = str(v)
 
 
 def dynamodb(port: int, op: str, payload: dict) -> dict:
@@ -820,13 +811,18 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f}"
 
 
-def calls_per_invoke(r: dict) -> int:
+def warm_calls(r: dict) -> list[tuple[int, str]]:
+    """The calls of a warm invoke's most common pattern, as (count, operation)."""
     if not r["warm_patterns"]:
-        return 0
+        return []
     top = r["warm_patterns"].most_common(1)[0][0]
     if top == "none":
-        return 0
-    return sum(int(p.split("×")[0]) if "×" in p else 1 for p in top.split(" + "))
+        return []
+    return [(int(p.split("×")[0]), p.split("×")[1]) if "×" in p else (1, p) for p in top.split(" + ")]
+
+
+def calls_per_invoke(r: dict) -> int:
+    return sum(n for n, _ in warm_calls(r))
 
 
 def report(results: list[dict], floor: dict, sdk_floor: dict, lean_floor: dict, invokes: int, cold_runs: int,
@@ -917,14 +913,7 @@ CPU_WALL_BUDGET_MS = 10.0
 
 def io_ms(r: dict) -> float:
     """Assumed AWS wait of a warm invoke: its most common call pattern at the latencies above."""
-    if not r["warm_patterns"]:
-        return 0.0
-    top = r["warm_patterns"].most_common(1)[0][0]
-    total = 0.0
-    for part in ([] if top == "none" else top.split(" + ")):
-        n, label = (int(part.split("×")[0]), part.split("×")[1]) if "×" in part else (1, part)
-        total += n * AWS_CALL_MS["SES" if label.startswith("POST /v2/email") else "default"]
-    return total
+    return sum(n * AWS_CALL_MS["SES" if op.startswith("POST /v2/email") else "default"] for n, op in warm_calls(r))
 
 
 def stretch(memory: int) -> float:
@@ -932,10 +921,15 @@ def stretch(memory: int) -> float:
     return max(1.0, FULL_VCPU_MB / memory)
 
 
+def cpu_wall_ms(r: dict, memory: int) -> float:
+    """The wall time a warm invoke's CPU takes at `memory` MB (measured here at a full core)."""
+    return r["cpu"] * 1000 * stretch(memory)
+
+
 def model(r: dict, memory: int) -> tuple[float, float, float]:
     """(warm wall ms, cold init ms, $ per million warm requests) at `memory` MB, from the CPU
     measured here at a full core."""
-    wall = r["cpu"] * 1000 * stretch(memory) + io_ms(r)
+    wall = cpu_wall_ms(r, memory) + io_ms(r)
     init = r["init"] * 1000 * stretch(memory)
     cost = 1e6 * math.ceil(wall) / 1000 * memory / 1024 * PRICE_GB_SECOND + PRICE_PER_MILLION_REQUESTS
     return wall, init, cost
@@ -943,7 +937,7 @@ def model(r: dict, memory: int) -> tuple[float, float, float]:
 
 def recommended_memory(r: dict) -> int:
     for memory in MEMORY_SIZES:
-        if r["cpu"] * 1000 * stretch(memory) <= CPU_WALL_BUDGET_MS:
+        if cpu_wall_ms(r, memory) <= CPU_WALL_BUDGET_MS:
             return memory
     return MEMORY_SIZES[-1]
 
