@@ -4,9 +4,9 @@
 Builds release binaries, runs moto (local DynamoDB + SES) behind a counting proxy, and runs each
 Lambda binary against a local stand-in for the Lambda Runtime API, as Lambda would: the binary
 polls `/next`, gets an API Gateway v2 event, posts the response. Results are compared with
-`hello-floor`, a bare lambda_http function built with the same profile, and with `sdk-floor`, the
-same plus one DynamoDB GetItem through the functions' SDK configuration (`lean-floor` makes that
-call without the SDK's client, to show what a direct path would cost).
+`hello-floor`, a bare lambda_http function built with the same profile, with `store-floor`, the
+same plus one DynamoDB GetItem through the functions' own store, and with `sdk-floor`, that call
+made through the AWS SDK's client instead (which the store used before issue #14).
 
     python3 scripts/bench.py [--invokes 200] [--cold-runs 5] [--no-build]
 
@@ -77,11 +77,10 @@ LIST_PAGE = 100
 IMPORT_USERS = 300
 WALLETS_PER_CREATE = 10
 FLOOR = "hello-floor"
-# The floor plus one GetItem through the functions' SDK configuration: the SDK's own cost of a call.
+# The floor plus one GetItem through the functions' own store: what one call costs a function.
+STORE_FLOOR = "store-floor"
+# The same GetItem through the AWS SDK's client, for comparison: the store's path before issue #14.
 SDK_FLOOR = "sdk-floor"
-# sdk-floor's call made without the SDK's client (aws-sigv4, hyper, serde_json): a measurement of a
-# direct path's cost, not a client the functions could use as it is.
-LEAN_FLOOR = "lean-floor"
 TABLE = "userfields-bench"
 OTP_KEY = "bench-only-otp-hmac-key-0123456789abcdef"  # 40 chars, local only
 OTP_SECRET = "userfields-bench-otp-key"
@@ -508,7 +507,7 @@ class Workload:
             event = fixture("auth-email-verify.json", {**self.subs(), "verificationUUID": verification, "code": VERIFY_CODE})
             return with_body(event, None)
         name = {"user-field-settings": "get-user-field-settings.json", FLOOR: "get-user.json", SDK_FLOOR: "get-user.json",
-                LEAN_FLOOR: "get-user.json",
+                STORE_FLOOR: "get-user.json",
                 "me": "get-me.json", "well-known": "jwks.json"}.get(
             function, f"{function}.json")
         return with_body(fixture(name, self.subs()), None)
@@ -746,7 +745,7 @@ def measure(function: str, base_env: dict[str, str], work: Workload, counter: Ca
 
 
 def build() -> None:
-    packages = [*FUNCTIONS, "userfields-cli", FLOOR, SDK_FLOOR, LEAN_FLOOR]
+    packages = [*FUNCTIONS, "userfields-cli", FLOOR, STORE_FLOOR, SDK_FLOOR]
     cmd = ["cargo", "build", "--release"] + [a for p in packages for a in ("-p", p)]
     log("$ " + " ".join(cmd))
     subprocess.run(cmd, cwd=ROOT, check=True, timeout=3600)
@@ -825,7 +824,7 @@ def calls_per_invoke(r: dict) -> int:
     return sum(n for n, _ in warm_calls(r))
 
 
-def report(results: list[dict], floor: dict, sdk_floor: dict, lean_floor: dict, invokes: int, cold_runs: int,
+def report(results: list[dict], floor: dict, store_floor: dict, sdk_floor: dict, invokes: int, cold_runs: int,
            hop: float) -> str:
     lines = [
         f"{cold_runs} cold starts per binary (medians of init and first invoke), then {invokes} warm "
@@ -841,7 +840,7 @@ def report(results: list[dict], floor: dict, sdk_floor: dict, lean_floor: dict, 
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|",
     ]
     floor_rss = floor["rss_kb"] or 0
-    for r in [floor, sdk_floor, lean_floor, *results]:
+    for r in [floor, store_floor, sdk_floor, *results]:
         is_floor = r is floor
         rss = r["rss_kb"]
         rss_txt = f"{rss / 1024:.1f} MB" if rss else "?"
@@ -863,13 +862,13 @@ def report(results: list[dict], floor: dict, sdk_floor: dict, lean_floor: dict, 
             rss_txt,
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    # CPU over the floor = the SDK's own cost of each DynamoDB call (build, sign, send, parse an
-    # empty answer: sdk-floor, measured alone) × calls + the function's own work (*handler*: its
+    # CPU over the floor = the fixed cost of each DynamoDB call (build, sign, send, parse an empty
+    # answer: store-floor, measured alone) × calls + the function's own work (*handler*: its
     # logic, and reading and writing its items and its response). Measured, not fitted: a fit
     # over the functions was dominated by list-users and bulk-create-users.
-    per_call = (sdk_floor["cpu"] - floor["cpu"]) * 1000
+    per_call = (store_floor["cpu"] - floor["cpu"]) * 1000
     lines += ["", f"Goals (*handler* = CPU over floor minus {per_call:.2f} ms per DynamoDB call, what one "
-              f"call costs through the SDK alone: {SDK_FLOOR}, a GetItem of a missing item):", ""]
+              f"call costs through the store alone: {STORE_FLOOR}, a GetItem of a missing item):", ""]
     for r in results:
         checks = []
         ratio = r["init"] / floor["init"]
@@ -1031,11 +1030,10 @@ def main() -> int:
 
     floor = measure(FLOOR, base_env, work, counter, args.cold_runs, args.invokes)
     log(f"  {FLOOR}: init {ms(floor['init'])} ms, warm p50 {ms(floor['warm_p50'])} ms")
+    store_floor = measure(STORE_FLOOR, base_env, work, counter, args.cold_runs, args.invokes)
+    log(f"  {STORE_FLOOR}: init {ms(store_floor['init'])} ms, CPU over floor {ms(store_floor['cpu'] - floor['cpu'])} ms")
     sdk_floor = measure(SDK_FLOOR, base_env, work, counter, args.cold_runs, args.invokes)
     log(f"  {SDK_FLOOR}: init {ms(sdk_floor['init'])} ms, CPU over floor {ms(sdk_floor['cpu'] - floor['cpu'])} ms")
-    lean_floor = measure(LEAN_FLOOR, base_env, work, counter, args.cold_runs, args.invokes)
-    log(f"  {LEAN_FLOOR}: init {ms(lean_floor['init'])} ms, CPU over floor {ms(lean_floor['cpu'] - floor['cpu'])} ms, "
-        f"status {lean_floor['first_status']} / {lean_floor['warm_status']}")
     results = []
     for function in args.only or FUNCTIONS:
         # A bulk invoke creates BULK_USERS users: fewer of them keep the table (and moto) small.
@@ -1047,7 +1045,7 @@ def main() -> int:
     imported = None if args.no_import else import_throughput(base_env, counter)
     signal.alarm(0)
 
-    table = report(results, floor, sdk_floor, lean_floor, args.invokes, args.cold_runs, hop) + memory_report(results)
+    table = report(results, floor, store_floor, sdk_floor, args.invokes, args.cold_runs, hop) + memory_report(results)
     if imported:
         table += (f"\n`userfields import` of {IMPORT_USERS} users (8 at a time) into a new environment: "
                   f"{imported[0]:.1f} s, {IMPORT_USERS / imported[0]:.0f} users/s, {imported[1]} DynamoDB calls "

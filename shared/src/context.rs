@@ -52,7 +52,7 @@ impl AppContext {
     }
 
     pub fn new(sdk: &SdkConfig, settings: Settings) -> Self {
-        let store = Store::new(aws_sdk_dynamodb::Client::new(sdk), settings.table_name.clone());
+        let store = Store::new(crate::aws::dynamodb(sdk), settings.table_name.clone());
         let mailer = Mailer::new(sdk, settings.email_from.clone());
         Self {
             store,

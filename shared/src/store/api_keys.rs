@@ -3,13 +3,13 @@
 //! id (to revoke a key without holding it) and in its environment's partition (to list keys).
 //! Hashing is `auth`'s: the store only ever sees the hash.
 
-use super::attrs::{key_attrs, string_attr, string_of, Item};
-use super::errors::{from_sdk, StoreError};
+use super::attrs::{as_s, key_attrs, string_attr, string_of, AttributeValue, Item};
+use super::dynamodb::Search;
+use super::errors::StoreError;
 use super::keys::{self, SK_API_KEY};
 use super::transact::{Condition, Guard, Tx};
 use super::Store;
 use crate::auth::scopes::Scopes;
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -46,7 +46,10 @@ fn scope_list(scopes: Scopes) -> AttributeValue {
 
 fn stored_scopes(item: &Item) -> Scopes {
     let names: Option<Vec<String>> =
-        item.get("scopes").and_then(|v| v.as_l().ok()).map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect());
+        match item.get("scopes") {
+            Some(AttributeValue::L(list)) => Some(list.iter().filter_map(as_s).map(str::to_string).collect()),
+            _ => None,
+        };
     Scopes::from_stored(names.as_deref())
 }
 
@@ -88,20 +91,18 @@ impl Store {
     /// The keys of an environment, oldest id first.
     pub async fn api_keys(&self, env: Uuid) -> Result<Vec<ApiKeyInfo>, StoreError> {
         let (pk, _) = keys::environment(env);
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", string_attr(pk))
-            .expression_attribute_values(":prefix", string_attr(format!("{SK_API_KEY}#")))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
+        let query = Search {
+            table_name: &self.table,
+            key_condition_expression: Some("pk = :pk AND begins_with(sk, :prefix)"),
+            expression_attribute_values: Item::from([
+                (":pk".to_string(), string_attr(pk)),
+                (":prefix".to_string(), string_attr(format!("{SK_API_KEY}#"))),
+            ]),
+            consistent_read: true,
+            ..Search::default()
+        };
         let mut out = Vec::new();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(from_sdk)?;
+        for item in self.search_all("Query", query).await? {
             out.push(ApiKeyInfo {
                 id: string_of(&item, "keyId").unwrap_or_default().to_string(),
                 name: string_of(&item, "name").unwrap_or_default().to_string(),

@@ -1,10 +1,9 @@
 //! Attribute values and item keys, spelled once.
 
 use super::keys::Key;
-use aws_sdk_dynamodb::types::AttributeValue;
+pub use super::wire::Item;
+pub use serde_dynamo::AttributeValue;
 use std::collections::HashMap;
-
-pub type Item = HashMap<String, AttributeValue>;
 
 pub fn string_attr(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -34,9 +33,19 @@ pub fn key_of(item: &Item) -> Option<(String, String)> {
 }
 
 pub fn string_of<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+    item.get(name).and_then(as_s)
+}
+
+pub fn as_s(value: &AttributeValue) -> Option<&str> {
+    match value {
+        AttributeValue::S(text) => Some(text),
+        _ => None,
+    }
 }
 
 pub fn number_of(item: &Item, name: &str) -> Option<u64> {
-    item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+    match item.get(name) {
+        Some(AttributeValue::N(number)) => number.parse().ok(),
+        _ => None,
+    }
 }

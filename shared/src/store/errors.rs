@@ -1,7 +1,7 @@
 //! What can go wrong in the store, in storage terms. No status codes here: the HTTP edge maps
 //! each variant once (`From<StoreError> for ApiError` in `error.rs`).
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use crate::aws::json_service::{CallError, THROTTLING_CODES};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -46,28 +46,37 @@ impl StoreError {
     }
 }
 
-/// Classifies an SDK failure and logs it with its context (DynamoDB errors carry no item values).
-pub fn from_sdk<E, R>(err: SdkError<E, R>) -> StoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
+/// Classifies a failed call and logs it (operation, code and DynamoDB's message, which carries no
+/// item values; never the request).
+pub fn from_call(operation: &'static str, err: CallError) -> StoreError {
     let kind = match &err {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => StoreError::Unavailable,
-        SdkError::ServiceError(e) => match e.err().code() {
-            Some(
-                "ThrottlingException"
-                | "ProvisionedThroughputExceededException"
-                | "RequestLimitExceeded"
-                | "InternalServerError"
-                | "ServiceUnavailable"
-                | "LimitExceededException",
-            ) => StoreError::Unavailable,
-            Some("ValidationException") => StoreError::Refused,
+        CallError::Transport(_) => StoreError::Unavailable,
+        CallError::Service { status, code, .. } => match code.as_str() {
+            _ if *status >= 500 => StoreError::Unavailable,
+            "InternalServerError" | "ServiceUnavailable" => StoreError::Unavailable,
+            code if THROTTLING_CODES.contains(&code) => StoreError::Unavailable,
+            "ValidationException" => StoreError::Refused,
             _ => StoreError::Failed,
         },
-        _ => StoreError::Failed,
+        CallError::Malformed(_) | CallError::Config(_) => StoreError::Failed,
     };
-    tracing::error!(error = %DisplayErrorContext(&err), kind = ?kind, "DynamoDB call failed");
+    tracing::error!(operation, error = %err, kind = ?kind, "DynamoDB call failed");
     kind
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_classified_as_before() {
+        let service = |status, code: &str| CallError::Service { status, code: code.into(), message: String::new(), body: Default::default() };
+        assert_eq!(from_call("GetItem", CallError::Transport("reset".into())), StoreError::Unavailable);
+        assert_eq!(from_call("GetItem", service(400, "ProvisionedThroughputExceededException")), StoreError::Unavailable);
+        assert_eq!(from_call("GetItem", service(400, "RequestLimitExceeded")), StoreError::Unavailable);
+        assert_eq!(from_call("GetItem", service(500, "InternalServerError")), StoreError::Unavailable);
+        assert_eq!(from_call("GetItem", service(400, "ValidationException")), StoreError::Refused);
+        assert_eq!(from_call("GetItem", service(400, "ResourceNotFoundException")), StoreError::Failed);
+        assert_eq!(from_call("GetItem", CallError::Malformed("x".into())), StoreError::Failed);
+    }
 }

@@ -2,8 +2,9 @@
 //! conditional, and the bulk work a configuration change needs: reading an environment's users
 //! and recording the claims of a field that became unique.
 
-use super::attrs::{json_attr, key_attrs, number_attr, number_of, string_of, Item};
-use super::errors::{from_sdk, StoreError};
+use super::attrs::{as_s, json_attr, key_attrs, number_attr, number_of, string_attr, string_of, Item};
+use super::dynamodb::Search;
+use super::errors::StoreError;
 use super::keys::{self, USER_INDEX, USER_INDEX_SHARDS};
 use super::transact::{Condition, Guard, Tx, MAX_TX_ITEMS};
 use super::users::parse_user;
@@ -58,9 +59,9 @@ impl StoredFields {
 /// The specs an item holds, in either stored form; `None` when it holds none.
 fn specs_of(mut item: Item) -> Option<Result<Vec<FieldSpec>, String>> {
     if let Some(json) = item.remove(FIELDS_JSON) {
-        return Some(match json.as_s() {
-            Ok(text) => serde_json::from_str(text).map_err(|e| e.to_string()),
-            Err(_) => Err(format!("{FIELDS_JSON} is not a string")),
+        return Some(match as_s(&json) {
+            Some(text) => serde_json::from_str(text).map_err(|e| e.to_string()),
+            None => Err(format!("{FIELDS_JSON} is not a string")),
         });
     }
     let legacy = item.remove(LEGACY_FIELDS)?;
@@ -103,19 +104,15 @@ impl Store {
     pub async fn user_ids(&self, env: Uuid) -> Result<Vec<Uuid>, StoreError> {
         let mut ids = Vec::new();
         for shard in 0..USER_INDEX_SHARDS {
-            let mut pages = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(USER_INDEX)
-                .key_condition_expression("gsi1pk = :pk")
-                .expression_attribute_values(":pk", super::attrs::string_attr(keys::user_index_pk(env, shard)))
-                .projection_expression("gsi1sk")
-                .into_paginator()
-                .items()
-                .send();
-            while let Some(item) = pages.next().await {
-                let item = item.map_err(from_sdk)?;
+            let query = Search {
+                table_name: &self.table,
+                index_name: Some(USER_INDEX),
+                key_condition_expression: Some("gsi1pk = :pk"),
+                expression_attribute_values: Item::from([(":pk".to_string(), string_attr(keys::user_index_pk(env, shard)))]),
+                projection_expression: Some("gsi1sk"),
+                ..Search::default()
+            };
+            for item in self.search_all("Query", query).await? {
                 ids.extend(string_of(&item, "gsi1sk").and_then(|v| Uuid::parse_str(v).ok()));
             }
         }
@@ -201,7 +198,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_dynamodb::types::AttributeValue;
+    use crate::store::attrs::AttributeValue;
 
     fn names(stored: StoredFields) -> Vec<String> {
         stored.settings().specs().iter().map(|s| s.name.clone()).collect()

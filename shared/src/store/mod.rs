@@ -5,6 +5,7 @@
 mod api_keys;
 mod attrs;
 mod claims;
+mod dynamodb;
 mod environments;
 mod errors;
 mod field_config;
@@ -19,6 +20,7 @@ pub mod table;
 mod transact;
 mod users;
 mod verifications;
+mod wire;
 
 pub use api_keys::{key_grant, ApiKeyInfo, KeyGrant, KeyRecord};
 pub use attrs::Item;
@@ -33,18 +35,18 @@ pub use rate_limits::{Charge, RateLimit};
 pub use sessions::{parse_session, Session};
 pub use signing_keys::{parse_environment, parse_signing_key, EnvironmentRecord, SigningKeyRecord};
 
-use aws_sdk_dynamodb::Client;
+use crate::aws::json_service::JsonService;
 
-/// The table and the client that reaches it. Built once per container.
+/// The table and the service that reaches it. Built once per container.
 #[derive(Clone)]
 pub struct Store {
-    client: Client,
+    db: JsonService,
     table: String,
 }
 
 impl Store {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+    pub fn new(db: JsonService, table: impl Into<String>) -> Self {
+        Self { db, table: table.into() }
     }
 
     pub fn table_name(&self) -> &str {

@@ -1,10 +1,10 @@
 //! Strongly consistent reads: one item, or several in one BatchGetItem round trip.
 
 use super::attrs::{key_attrs, key_of, Item};
-use super::errors::{from_sdk, StoreError};
+use super::dynamodb::{BatchGetItem, BatchGetItemOutput, GetItem, GetItemOutput, KeysAndAttributes};
+use super::errors::StoreError;
 use super::keys::Key;
 use super::Store;
-use aws_sdk_dynamodb::types::KeysAndAttributes;
 use std::collections::HashMap;
 
 /// Items found by a batch read, by (pk, sk).
@@ -27,34 +27,24 @@ impl Store {
         if wanted.is_empty() {
             return Ok(Found(found));
         }
-        let request = KeysAndAttributes::builder()
-            .set_keys(Some(wanted.iter().map(key_attrs).collect()))
-            .consistent_read(true)
-            .build()
-            .expect("keys are set");
-        let mut pending = request;
+        let mut pending = KeysAndAttributes { keys: wanted.iter().map(key_attrs).collect(), consistent_read: true };
         let mut backoff = super::Backoff::new(BATCH_ROUNDS);
         loop {
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, pending)
-                .send()
-                .await
-                .map_err(from_sdk)?;
-            for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+            let request = BatchGetItem { request_items: HashMap::from([(self.table.as_str(), &pending)]) };
+            let mut out: BatchGetItemOutput = self.call("BatchGetItem", &request).await?;
+            for item in out.responses.remove(&self.table).unwrap_or_default().0 {
                 if let Some(key) = key_of(&item) {
                     found.insert(key, item);
                 }
             }
-            match out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
+            match out.unprocessed_keys.remove(&self.table) {
                 Some(rest) if !rest.keys.is_empty() => {
                     // Left unprocessed under load: ask again after a pause; still left after every
                     // round means the table is throttled.
                     if !backoff.retry(&StoreError::Conflict).await {
                         return Err(StoreError::Unavailable);
                     }
-                    pending = rest;
+                    pending = KeysAndAttributes { keys: rest.keys, consistent_read: true };
                 }
                 _ => return Ok(Found(found)),
             }
@@ -62,15 +52,9 @@ impl Store {
     }
 
     pub async fn get_item(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_attrs(key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map(|out| out.item)
-            .map_err(from_sdk)
+        let request = GetItem { table_name: &self.table, key: key_attrs(key), consistent_read: true };
+        let out: GetItemOutput = self.call("GetItem", &request).await?;
+        Ok(out.item)
     }
 }
 

@@ -3,7 +3,8 @@
 //! before claims were recorded. Used by `userfields reconcile-claims`; a dry run by default.
 
 use super::attrs::{key_attrs, string_attr, string_of, Item};
-use super::errors::{from_sdk, StoreError};
+use super::dynamodb::Search;
+use super::errors::StoreError;
 use super::keys::{self, SK_CLAIM, SK_PROFILE};
 use super::transact::{Condition, Guard, Tx};
 use super::users::parse_user;
@@ -109,19 +110,15 @@ impl Store {
     async fn scan_environment(&self, env: Uuid) -> Result<(Vec<User>, Vec<ClaimRef>, Vec<String>), StoreError> {
         let prefix = format!("ENV#{env}#");
         let claim_prefix = format!("ENV#{env}#UNIQUE#");
-        let mut pages = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .filter_expression("begins_with(pk, :prefix)")
-            .expression_attribute_values(":prefix", string_attr(prefix))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
+        let scan = Search {
+            table_name: &self.table,
+            filter_expression: Some("begins_with(pk, :prefix)"),
+            expression_attribute_values: Item::from([(":prefix".to_string(), string_attr(prefix))]),
+            consistent_read: true,
+            ..Search::default()
+        };
         let (mut users, mut claims, mut unreadable) = (Vec::new(), Vec::new(), Vec::new());
-        while let Some(item) = pages.next().await {
-            let item: Item = item.map_err(from_sdk)?;
+        for item in self.search_all("Scan", scan).await? {
             let pk = string_of(&item, "pk").unwrap_or_default().to_string();
             match string_of(&item, "sk") {
                 Some(SK_PROFILE) => match parse_user(item) {

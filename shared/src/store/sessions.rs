@@ -2,7 +2,8 @@
 //! session item exists and has not expired: logging out deletes it, TTL removes it later.
 
 use super::attrs::{key_attrs, key_of, string_attr, Item};
-use super::errors::{from_sdk, StoreError};
+use super::dynamodb::Search;
+use super::errors::StoreError;
 use super::keys;
 use super::reads::parse_item;
 use super::transact::{Condition, Guard, Tx};
@@ -47,28 +48,18 @@ impl Store {
 
     /// The keys of every session of `user` (to erase them with the user).
     pub(super) async fn session_keys(&self, env: Uuid, user: Uuid) -> Result<Vec<keys::Key>, StoreError> {
-        let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", string_attr(keys::user_partition(env, user)))
-                .expression_attribute_values(":prefix", string_attr(format!("{}#", keys::SK_SESSION)))
-                .projection_expression("pk, sk")
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(from_sdk)?;
-            found.extend(out.items().iter().filter_map(key_of));
-            match out.last_evaluated_key {
-                Some(next) => start = Some(next),
-                None => return Ok(found),
-            }
-        }
+        let query = Search {
+            table_name: &self.table,
+            key_condition_expression: Some("pk = :pk AND begins_with(sk, :prefix)"),
+            expression_attribute_values: Item::from([
+                (":pk".to_string(), string_attr(keys::user_partition(env, user))),
+                (":prefix".to_string(), string_attr(format!("{}#", keys::SK_SESSION))),
+            ]),
+            projection_expression: Some("pk, sk"),
+            consistent_read: true,
+            ..Search::default()
+        };
+        Ok(self.search_all("Query", query).await?.iter().filter_map(key_of).collect())
     }
 
     /// Ends a session; [`StoreError::NoSession`] if it is already gone.

@@ -3,7 +3,8 @@
 //! ciphertext; the store never sees it in the clear.
 
 use super::attrs::{key_attrs, string_attr, Item};
-use super::errors::{from_sdk, StoreError};
+use super::dynamodb::Search;
+use super::errors::StoreError;
 use super::keys;
 use super::reads::parse_item;
 use super::transact::{Condition, Guard, Tx};
@@ -103,18 +104,17 @@ impl Store {
     /// Every stored signing key of `env` (the current and those not yet removed).
     pub async fn signing_keys(&self, env: Uuid) -> Result<Vec<SigningKeyRecord>, StoreError> {
         let (pk, _) = keys::environment(env);
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", string_attr(pk))
-            .expression_attribute_values(":prefix", string_attr(format!("{}#", keys::SK_SIGNING_KEY)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(from_sdk)?;
-        out.items.unwrap_or_default().into_iter().map(parse_signing_key).collect()
+        let query = Search {
+            table_name: &self.table,
+            key_condition_expression: Some("pk = :pk AND begins_with(sk, :prefix)"),
+            expression_attribute_values: Item::from([
+                (":pk".to_string(), string_attr(pk)),
+                (":prefix".to_string(), string_attr(format!("{}#", keys::SK_SIGNING_KEY))),
+            ]),
+            consistent_read: true,
+            ..Search::default()
+        };
+        self.search_all("Query", query).await?.into_iter().map(parse_signing_key).collect()
     }
 
     /// Sets how long sign-ins to `env` last.

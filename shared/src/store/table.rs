@@ -1,12 +1,10 @@
 //! The table, defined once: key attributes, the sharded user index and the TTL attribute. The
 //! CLI's `create-table` builds from this, and a test checks `template.yaml` says the same.
 
-use super::errors::{from_sdk, StoreError};
+use super::dynamodb::Ignored;
+use super::errors::{from_call, StoreError};
 use super::Store;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
-};
+use serde_json::json;
 
 pub struct IndexDefinition {
     pub name: &'static str,
@@ -42,57 +40,33 @@ impl TableDefinition {
     }
 }
 
-fn key(name: &str, kind: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder().attribute_name(name).key_type(kind).build().expect("name and type are set")
-}
-
 impl Store {
     /// Creates the table as [`TABLE`] defines it, unless it exists (`false` then).
     pub async fn create_table(&self) -> Result<bool, StoreError> {
         let index = &TABLE.user_index;
-        let projection = Projection::builder()
-            .projection_type(if index.projects_all { ProjectionType::All } else { ProjectionType::KeysOnly })
-            .build();
-        let gsi = GlobalSecondaryIndex::builder()
-            .index_name(index.name)
-            .key_schema(key(index.hash_key, KeyType::Hash))
-            .key_schema(key(index.range_key, KeyType::Range))
-            .projection(projection)
-            .build()
-            .expect("index is complete");
-        let mut create = self
-            .client
-            .create_table()
-            .table_name(&self.table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .key_schema(key(TABLE.hash_key, KeyType::Hash))
-            .key_schema(key(TABLE.range_key, KeyType::Range))
-            .global_secondary_indexes(gsi);
-        for name in TABLE.key_attributes() {
-            let attr = AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("name and type are set");
-            create = create.attribute_definitions(attr);
-        }
-        match create.send().await {
+        let key = |hash: &str, range: &str| json!([{"AttributeName": hash, "KeyType": "HASH"}, {"AttributeName": range, "KeyType": "RANGE"}]);
+        let attributes: Vec<_> = TABLE.key_attributes().iter().map(|name| json!({"AttributeName": name, "AttributeType": "S"})).collect();
+        let create = json!({
+            "TableName": self.table,
+            "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": key(TABLE.hash_key, TABLE.range_key),
+            "AttributeDefinitions": attributes,
+            "GlobalSecondaryIndexes": [{
+                "IndexName": index.name,
+                "KeySchema": key(index.hash_key, index.range_key),
+                "Projection": {"ProjectionType": if index.projects_all { "ALL" } else { "KEYS_ONLY" }},
+            }],
+        });
+        match self.call_raw::<Ignored>("CreateTable", &create).await {
             Ok(_) => {}
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => return Ok(false),
-            Err(e) => return Err(from_sdk(e)),
+            Err(e) if e.code() == Some("ResourceInUseException") => return Ok(false),
+            Err(e) => return Err(from_call("CreateTable", e)),
         }
-        let ttl = TimeToLiveSpecification::builder()
-            .attribute_name(TABLE.ttl_attribute)
-            .enabled(true)
-            .build()
-            .expect("name and flag are set");
-        self.client
-            .update_time_to_live()
-            .table_name(&self.table)
-            .time_to_live_specification(ttl)
-            .send()
-            .await
-            .map_err(from_sdk)?;
+        let ttl = json!({
+            "TableName": self.table,
+            "TimeToLiveSpecification": {"AttributeName": TABLE.ttl_attribute, "Enabled": true},
+        });
+        self.call::<Ignored>("UpdateTimeToLive", &ttl).await?;
         Ok(true)
     }
 }

@@ -1,12 +1,12 @@
 //! One atomic multi-item write with a guard per item, so a cancelled transaction says which
 //! condition failed, as a [`StoreError`].
 
-use super::attrs::Item;
-use super::errors::{from_sdk, StoreError};
+use super::attrs::{AttributeValue, Item};
+use super::errors::{from_call, StoreError};
+use super::wire;
+use crate::aws::json_service::CallError;
 use super::Store;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// What an item's condition protects: the error its failure means.
@@ -78,16 +78,84 @@ impl Condition {
         self.values.insert(name.to_string(), value);
         self
     }
+}
 
-    fn parts(self) -> (Option<String>, Option<Values>, Option<HashMap<String, String>>) {
-        let values = (!self.values.is_empty()).then_some(self.values);
-        (Some(self.expression.to_string()), values, (!self.names.is_empty()).then_some(self.names))
+/// One item of a TransactWriteItems, as DynamoDB's JSON names it (`{"Put": {...}}`).
+#[derive(Serialize)]
+enum TransactItem {
+    Put(Write),
+    Delete(Write),
+    Update(Write),
+    ConditionCheck(Write),
+}
+
+/// The members of a Put, Delete, Update or ConditionCheck; each sets those it takes.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Write {
+    table_name: String,
+    #[serde(serialize_with = "serialize_some", skip_serializing_if = "Option::is_none")]
+    item: Option<Item>,
+    #[serde(serialize_with = "serialize_some", skip_serializing_if = "Option::is_none")]
+    key: Option<Item>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_expression: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    condition_expression: Option<&'static str>,
+    #[serde(serialize_with = "wire::serialize_item", skip_serializing_if = "Values::is_empty")]
+    expression_attribute_values: Values,
+    #[serde(skip_serializing_if = "HashMap::is_empty")]
+    expression_attribute_names: HashMap<String, String>,
+}
+
+impl Write {
+    fn new(table: &str, item: Option<Item>, key: Option<Item>, condition: Option<Condition>) -> Self {
+        let (condition_expression, expression_attribute_values, expression_attribute_names) = match condition {
+            Some(c) => (Some(c.expression), c.values, c.names),
+            None => (None, Values::new(), HashMap::new()),
+        };
+        Self {
+            table_name: table.to_string(),
+            item,
+            key,
+            update_expression: None,
+            condition_expression,
+            expression_attribute_values,
+            expression_attribute_names,
+        }
     }
+}
+
+fn serialize_some<S: serde::Serializer>(item: &Option<Item>, s: S) -> Result<S::Ok, S::Error> {
+    wire::serialize_item(item.as_ref().expect("skipped when absent"), s)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TransactWriteItems {
+    transact_items: Vec<TransactItem>,
+    /// The same on every retry of one call, so a transaction retried after a lost answer is
+    /// not applied twice (the SDK fills it the same way).
+    client_request_token: String,
+}
+
+/// A cancelled transaction's reasons, one per item in order.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Cancelled {
+    #[serde(default)]
+    cancellation_reasons: Vec<Reason>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Reason {
+    code: Option<String>,
 }
 
 #[derive(Default)]
 pub struct Tx {
-    items: Vec<TransactWriteItem>,
+    items: Vec<TransactItem>,
     guards: Vec<Guard>,
 }
 
@@ -96,61 +164,28 @@ pub const MAX_TX_ITEMS: usize = 100;
 
 impl Tx {
     pub fn put(&mut self, table: &str, item: Item, condition: Option<Condition>, guard: Guard) {
-        let (expression, values, names) = condition.map(Condition::parts).unwrap_or((None, None, None));
-        let put = Put::builder()
-            .table_name(table)
-            .set_item(Some(item))
-            .set_condition_expression(expression)
-            .set_expression_attribute_values(values)
-            .set_expression_attribute_names(names);
-        self.push(TransactWriteItem::builder().put(put.build().expect("table and item are set")).build(), guard);
+        self.push(TransactItem::Put(Write::new(table, Some(item), None, condition)), guard);
     }
 
     pub fn delete(&mut self, table: &str, key: Item, condition: Option<Condition>, guard: Guard) {
-        let (expression, values, names) = condition.map(Condition::parts).unwrap_or((None, None, None));
-        let delete = Delete::builder()
-            .table_name(table)
-            .set_key(Some(key))
-            .set_condition_expression(expression)
-            .set_expression_attribute_values(values)
-            .set_expression_attribute_names(names);
-        self.push(TransactWriteItem::builder().delete(delete.build().expect("table and key are set")).build(), guard);
+        self.push(TransactItem::Delete(Write::new(table, None, Some(key), condition)), guard);
     }
 
     pub fn update(&mut self, table: &str, key: Item, expression: &str, condition: Condition, guard: Guard) {
-        let (cond, values, names) = condition.parts();
-        let update = Update::builder()
-            .table_name(table)
-            .set_key(Some(key))
-            .update_expression(expression)
-            .set_condition_expression(cond)
-            .set_expression_attribute_values(values)
-            .set_expression_attribute_names(names);
-        self.push(
-            TransactWriteItem::builder().update(update.build().expect("table, key and expression are set")).build(),
-            guard,
-        );
+        let mut update = Write::new(table, None, Some(key), Some(condition));
+        update.update_expression = Some(expression.to_string());
+        self.push(TransactItem::Update(update), guard);
     }
 
     pub fn check(&mut self, table: &str, key: Item, condition: Condition, guard: Guard) {
-        let (cond, values, names) = condition.parts();
-        let check = ConditionCheck::builder()
-            .table_name(table)
-            .set_key(Some(key))
-            .set_condition_expression(cond)
-            .set_expression_attribute_values(values)
-            .set_expression_attribute_names(names);
-        self.push(
-            TransactWriteItem::builder().condition_check(check.build().expect("table, key and condition are set")).build(),
-            guard,
-        );
+        self.push(TransactItem::ConditionCheck(Write::new(table, None, Some(key), Some(condition))), guard);
     }
 
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
-    fn push(&mut self, item: TransactWriteItem, guard: Guard) {
+    fn push(&mut self, item: TransactItem, guard: Guard) {
         self.items.push(item);
         self.guards.push(guard);
     }
@@ -163,30 +198,25 @@ impl Store {
         if items.is_empty() {
             return Ok(());
         }
-        let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+        let request = TransactWriteItems { transact_items: items, client_request_token: uuid::Uuid::new_v4().to_string() };
+        let err = match self.call_raw::<super::dynamodb::Ignored>("TransactWriteItems", &request).await {
             Ok(_) => return Ok(()),
             Err(err) => err,
         };
-        if let SdkError::ServiceError(service) = &err {
-            match service.err() {
-                TransactWriteItemsError::TransactionCanceledException(cancel) => {
-                    let reasons = cancel.cancellation_reasons();
-                    if let Some(guard) = reasons
-                        .iter()
-                        .zip(&guards)
-                        .find(|(reason, _)| reason.code() == Some("ConditionalCheckFailed"))
-                        .map(|(_, guard)| guard)
-                    {
-                        return Err(guard.error());
-                    }
-                    if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
-                        return Err(StoreError::Conflict);
-                    }
+        match (err.code(), &err) {
+            (Some("TransactionCanceledException"), CallError::Service { body, .. }) => {
+                let reasons = serde_json::from_slice::<Cancelled>(body).map(|c| c.cancellation_reasons).unwrap_or_default();
+                let code = |reason: &Reason, wanted: &str| reason.code.as_deref() == Some(wanted);
+                if let Some(guard) = reasons.iter().zip(&guards).find(|(reason, _)| code(reason, "ConditionalCheckFailed")).map(|(_, guard)| guard) {
+                    return Err(guard.error());
                 }
-                TransactWriteItemsError::TransactionInProgressException(_) => return Err(StoreError::Conflict),
-                _ => {}
+                if reasons.iter().any(|r| code(r, "TransactionConflict")) {
+                    return Err(StoreError::Conflict);
+                }
             }
+            (Some("TransactionInProgressException"), _) => return Err(StoreError::Conflict),
+            _ => {}
         }
-        Err(from_sdk(err))
+        Err(from_call("TransactWriteItems", err))
     }
 }

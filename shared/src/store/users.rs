@@ -3,7 +3,8 @@
 //! still the version the values were judged by, and does any verification change, all in one
 //! TransactWriteItems.
 
-use super::attrs::{json_attr, key_attrs, number_attr, string_attr, Item};
+use super::attrs::{json_attr, key_attrs, number_attr, string_attr, string_of, AttributeValue, Item};
+use super::dynamodb::{DeleteItem, Ignored, Page, Search};
 use super::errors::StoreError;
 use super::keys;
 use super::reads::{parse_item, parse_json};
@@ -16,7 +17,6 @@ use crate::model::field_rules::FieldSettings;
 use crate::model::profile_fields::Profile;
 use crate::model::user::User;
 use crate::model::values::Timestamp;
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -232,7 +232,7 @@ impl Store {
         }
         self.run(tx).await?;
         for key in &later {
-            self.client.delete_item().table_name(&self.table).set_key(Some(key_attrs(key))).send().await.map_err(super::errors::from_sdk)?;
+            self.call::<Ignored>("DeleteItem", &DeleteItem { table_name: &self.table, key: key_attrs(key) }).await?;
         }
         Ok(())
     }
@@ -250,40 +250,35 @@ pub struct UserPage {
 impl Store {
     /// Up to `limit` users of shard `shard`, in id order, after `after` (exclusive).
     pub async fn users_page(&self, env: Uuid, shard: u32, after: Option<Uuid>, limit: i32) -> Result<UserPage, StoreError> {
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(keys::USER_INDEX)
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", string_attr(keys::user_index_pk(env, shard)))
-            .limit(limit);
-        if let Some(after) = after {
-            // The position is built from the path's environment, never taken from a client.
+        // The position is built from the path's environment, never taken from a client.
+        let start = after.map(|after| {
             let (pk, sk) = keys::profile(env, after);
-            query = query
-                .exclusive_start_key("gsi1pk", string_attr(keys::user_index_pk(env, shard)))
-                .exclusive_start_key("gsi1sk", string_attr(after.to_string()))
-                .exclusive_start_key("pk", string_attr(pk))
-                .exclusive_start_key("sk", string_attr(sk));
-        }
-        let out = query.send().await.map_err(super::errors::from_sdk)?;
+            Item::from([
+                ("gsi1pk".to_string(), string_attr(keys::user_index_pk(env, shard))),
+                ("gsi1sk".to_string(), string_attr(after.to_string())),
+                ("pk".to_string(), string_attr(pk)),
+                ("sk".to_string(), string_attr(sk)),
+            ])
+        });
+        let query = Search {
+            table_name: &self.table,
+            index_name: Some(keys::USER_INDEX),
+            key_condition_expression: Some("gsi1pk = :pk"),
+            expression_attribute_values: Item::from([(":pk".to_string(), string_attr(keys::user_index_pk(env, shard)))]),
+            limit: Some(limit),
+            exclusive_start_key: start,
+            ..Search::default()
+        };
+        let out: Page = self.call("Query", &query).await?;
         let mut page = UserPage { users: Vec::new(), unreadable: Vec::new(), last: None };
-        for item in out.items.unwrap_or_default() {
-            let id = super::attrs::string_of(&item, "gsi1sk").and_then(|v| Uuid::parse_str(v).ok());
+        for item in out.items {
+            let id = string_of(&item, "gsi1sk").and_then(|v| Uuid::parse_str(v).ok());
             match parse_user(item) {
                 Ok(user) => page.users.push(user),
                 Err(_) => page.unreadable.extend(id),
             }
         }
-        if out.last_evaluated_key.is_some() {
-            page.last = out
-                .last_evaluated_key
-                .as_ref()
-                .and_then(|k| k.get("gsi1sk"))
-                .and_then(|v| v.as_s().ok())
-                .and_then(|v| Uuid::parse_str(v).ok());
-        }
+        page.last = out.last_evaluated_key.as_ref().and_then(|k| string_of(k, "gsi1sk")).and_then(|v| Uuid::parse_str(v).ok());
         Ok(page)
     }
 
@@ -293,7 +288,7 @@ impl Store {
         let mut found = self.batch_get(&keys).await?;
         let mut holders = Vec::new();
         for key in &keys {
-            if let Some(id) = found.take(key).as_ref().and_then(|i| super::attrs::string_of(i, "userId")).and_then(|v| Uuid::parse_str(v).ok()) {
+            if let Some(id) = found.take(key).as_ref().and_then(|i| string_of(i, "userId")).and_then(|v| Uuid::parse_str(v).ok()) {
                 if !holders.contains(&id) {
                     holders.push(id);
                 }

@@ -2,16 +2,16 @@
 //! sign-in (`SIGNIN`, addressed by its verification id). Only the HMAC of a code is stored.
 
 use super::attrs::{key_attrs, number_attr, string_attr, Item};
-use super::errors::{from_sdk, StoreError};
+use super::dynamodb::{UpdateItem, UpdateItemOutput};
+use super::errors::{from_call, StoreError};
 use super::keys;
 use super::reads::parse_item;
 use super::transact::{Condition, Guard, Tx};
 use super::rate_limits::Charge;
 use super::Store;
 use crate::model::values::{Email, Timestamp};
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::ReturnValue;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,25 +118,24 @@ impl Store {
         max_attempts: u32,
         now: Timestamp,
     ) -> Result<Option<Verification>, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_attrs(key)))
-            .update_expression("SET attempts = attempts + :one")
-            .condition_expression("verificationUuid = :v AND attempts < :max AND #ttl > :now")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":one", number_attr(1))
-            .expression_attribute_values(":v", string_attr(verification.to_string()))
-            .expression_attribute_values(":max", number_attr(max_attempts))
-            .expression_attribute_values(":now", number_attr(now.unix()))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
+        let update = UpdateItem {
+            table_name: &self.table,
+            key: key_attrs(key),
+            update_expression: "SET attempts = attempts + :one",
+            condition_expression: "verificationUuid = :v AND attempts < :max AND #ttl > :now",
+            expression_attribute_names: HashMap::from([("#ttl", "ttl")]),
+            expression_attribute_values: Item::from([
+                (":one".to_string(), number_attr(1)),
+                (":v".to_string(), string_attr(verification.to_string())),
+                (":max".to_string(), number_attr(max_attempts)),
+                (":now".to_string(), number_attr(now.unix())),
+            ]),
+            return_values: "ALL_NEW",
+        };
+        match self.call_raw::<UpdateItemOutput>("UpdateItem", &update).await {
             Ok(out) => out.attributes.map(parse_verification).transpose(),
-            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => Ok(None),
-            Err(e) => Err(from_sdk(e)),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(None),
+            Err(e) => Err(from_call("UpdateItem", e)),
         }
     }
 

@@ -5,14 +5,17 @@ use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_dynamodb::config::Credentials;
-use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_credential_types::Credentials;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use json_service::JsonService;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 use std::time::Duration;
 
+pub mod json_service;
+
 /// Root CAs of Amazon Trust Services, which sign every AWS service endpoint (copied from the
 /// platform's public CA bundle).
-const AWS_ROOT_CAS: &str = include_str!("../certs/aws-root-cas.pem");
+pub(crate) const AWS_ROOT_CAS: &str = include_str!("../../certs/aws-root-cas.pem");
 
 /// Region of a local emulator when nothing else names one: emulators accept any.
 pub const LOCAL_REGION: &str = "us-east-1";
@@ -63,6 +66,41 @@ pub async fn sdk_config(settings: &Settings) -> SdkConfig {
         .await
 }
 
+/// The DynamoDB service the store calls, from the configuration the SDK's clients are built from.
+pub fn dynamodb(sdk: &SdkConfig) -> JsonService {
+    JsonService::new(json_service::DYNAMODB, dynamodb_endpoint(sdk), sdk.region().map(|r| r.to_string()), sdk.credentials_provider())
+}
+
+/// DynamoDB's endpoint, as the SDK would resolve it: `AWS_ENDPOINT_URL_DYNAMODB`, else the
+/// configured endpoint (`AWS_ENDPOINT_URL`, a local emulator), else the region's (FIPS and
+/// dual-stack as configured). `None` without a region.
+pub fn dynamodb_endpoint(sdk: &SdkConfig) -> Option<String> {
+    if let Some(url) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok().filter(|u| !u.is_empty()) {
+        return Some(url);
+    }
+    if let Some(url) = sdk.endpoint_url() {
+        return Some(url.to_string());
+    }
+    let region = sdk.region()?;
+    Some(regional_endpoint(region.as_ref(), sdk.use_fips().unwrap_or(false), sdk.use_dual_stack().unwrap_or(false)))
+}
+
+/// `https://dynamodb.{region}.{partition's domain}`, as the SDK's endpoint rules build it.
+fn regional_endpoint(region: &str, fips: bool, dual_stack: bool) -> String {
+    let china = region.starts_with("cn-");
+    let domain = match region {
+        r if r.starts_with("us-isob-") => "sc2s.sgov.gov",
+        r if r.starts_with("us-iso-") => "c2s.ic.gov",
+        _ if china && dual_stack => "api.amazonwebservices.com.cn",
+        _ if china => "amazonaws.com.cn",
+        _ if dual_stack => "api.aws",
+        _ => "amazonaws.com",
+    };
+    // GovCloud's regional endpoints are FIPS endpoints already.
+    let name = if fips && !region.starts_with("us-gov-") { "dynamodb-fips" } else { "dynamodb" };
+    format!("https://{name}.{region}.{domain}")
+}
+
 /// Which settings a local emulator gets by default: those the environment does not give (a
 /// profile may give both).
 #[derive(Debug, PartialEq, Eq)]
@@ -106,14 +144,23 @@ mod tests {
     }
 
     #[test]
+    fn regional_endpoints_follow_the_partition() {
+        assert_eq!(regional_endpoint("eu-west-1", false, false), "https://dynamodb.eu-west-1.amazonaws.com");
+        assert_eq!(regional_endpoint("us-east-1", true, false), "https://dynamodb-fips.us-east-1.amazonaws.com");
+        assert_eq!(regional_endpoint("us-gov-west-1", true, false), "https://dynamodb.us-gov-west-1.amazonaws.com");
+        assert_eq!(regional_endpoint("cn-north-1", false, false), "https://dynamodb.cn-north-1.amazonaws.com.cn");
+        assert_eq!(regional_endpoint("eu-west-1", false, true), "https://dynamodb.eu-west-1.api.aws");
+    }
+
+    #[test]
     fn the_aws_trust_store_loads() {
         assert_eq!(AWS_ROOT_CAS.matches("BEGIN CERTIFICATE").count(), 5);
         // Building a client loads the certificates; a bad PEM would panic here.
-        let config = aws_sdk_dynamodb::Config::builder()
+        let config = aws_sdk_sesv2::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
             .http_client(aws_https_client())
             .build();
-        let _ = aws_sdk_dynamodb::Client::from_conf(config);
+        let _ = aws_sdk_sesv2::Client::from_conf(config);
     }
 }
