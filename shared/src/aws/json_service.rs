@@ -5,7 +5,6 @@
 //! credentials, and verified TLS. It exists because the SDK's per-call pipeline and attribute maps
 //! were most of a warm invoke's CPU (docs/benchmarks.md, issue #14).
 
-use super::AWS_ROOT_CAS;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
@@ -22,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-/// The SDK's timeouts, as `aws::sdk_config` set them for its clients.
+/// The timeouts of every AWS call, the SDK clients' too (`aws::sdk_config`).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(12);
@@ -103,6 +102,9 @@ pub const THROTTLING_CODES: &[&str] = &[
     "EC2ThrottledException",
 ];
 const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException"];
+
+/// `super::AWS_ROOT_CAS`, decoded from PEM at build time (`shared/build.rs`).
+const AWS_ROOT_CAS_DER: &[&[u8]] = include!(concat!(env!("OUT_DIR"), "/aws_root_cas_der.rs"));
 
 type Https = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
@@ -242,9 +244,8 @@ fn backoff(failed: u32) -> Duration {
 /// plain HTTP for a local emulator's `http://` endpoint; HTTP/1.1 with kept-alive connections.
 fn https_client() -> Https {
     let mut roots = rustls::RootCertStore::empty();
-    use rustls::pki_types::pem::PemObject;
-    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(AWS_ROOT_CAS.as_bytes()) {
-        roots.add(cert.expect("the bundled root CAs are PEM")).expect("the bundled root CAs parse");
+    for der in AWS_ROOT_CAS_DER {
+        roots.add(rustls::pki_types::CertificateDer::from(*der)).expect("the bundled root CAs parse");
     }
     let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
         .with_safe_default_protocol_versions()
@@ -351,6 +352,10 @@ mod tests {
 
     #[test]
     fn the_tls_client_builds_from_the_bundled_roots() {
+        use rustls::pki_types::pem::PemObject;
+        let pem: Vec<_> = rustls::pki_types::CertificateDer::pem_slice_iter(super::super::AWS_ROOT_CAS.as_bytes()).map(Result::unwrap).collect();
+        let der: Vec<_> = AWS_ROOT_CAS_DER.iter().map(|d| rustls::pki_types::CertificateDer::from(*d)).collect();
+        assert_eq!((der.len(), &der), (5, &pem));
         let _ = https_client();
     }
 }

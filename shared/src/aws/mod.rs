@@ -1,4 +1,5 @@
-//! The AWS SDK configuration every client is built from, once per container.
+//! The AWS configuration every client is built from, once per container: the SDK's clients (SES,
+//! KMS, Secrets Manager) and the store's DynamoDB calls (`json_service`).
 
 use crate::settings::Settings;
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
@@ -9,7 +10,6 @@ use aws_credential_types::Credentials;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use json_service::JsonService;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
-use std::time::Duration;
 
 pub mod json_service;
 
@@ -52,14 +52,15 @@ pub async fn sdk_config(settings: &Settings) -> SdkConfig {
         loader = loader.http_client(aws_https_client());
     }
     loader
-        // Stalled-stream protection watches each response body's throughput, per call; DynamoDB
-        // answers are small, and the attempt and operation timeouts below already end a stall.
+        // Stalled-stream protection watches each response body's throughput, per call; the
+        // answers of SES, KMS and Secrets Manager are small, and the attempt and operation
+        // timeouts below (the same as the store's DynamoDB calls) already end a stall.
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(5))
-                .operation_timeout(Duration::from_secs(12))
+                .connect_timeout(json_service::CONNECT_TIMEOUT)
+                .operation_attempt_timeout(json_service::ATTEMPT_TIMEOUT)
+                .operation_timeout(json_service::OPERATION_TIMEOUT)
                 .build(),
         )
         .load()
