@@ -13,6 +13,7 @@ pub mod error;
 pub mod field_changes;
 pub mod handlers;
 pub mod http;
+pub mod jitter;
 pub mod logging;
 pub mod model;
 pub mod otp;

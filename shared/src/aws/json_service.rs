@@ -15,7 +15,6 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use rand::Rng;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, RwLock};
@@ -236,8 +235,7 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 
 /// Full jitter over the SDK's exponential cap, before attempt `failed + 1`.
 fn backoff(failed: u32) -> Duration {
-    let cap = INITIAL_BACKOFF.saturating_mul(1 << (failed - 1).min(16)).min(MAX_BACKOFF);
-    cap.mul_f64(rand::rng().random_range(0.0..1.0))
+    crate::jitter::full_jitter(INITIAL_BACKOFF, MAX_BACKOFF, failed - 1)
 }
 
 /// HTTPS (AWS root CAs only, as the SDK's client is configured in `aws::aws_https_client`) or

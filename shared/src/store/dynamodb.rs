@@ -29,7 +29,7 @@ pub struct GetItemOutput {
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct KeysAndAttributes {
-    #[serde(serialize_with = "serialize_items", deserialize_with = "wire::deserialize_items")]
+    #[serde(serialize_with = "wire::serialize_items", deserialize_with = "wire::deserialize_items")]
     pub keys: Vec<Item>,
     #[serde(default)]
     pub consistent_read: bool,
@@ -73,7 +73,7 @@ pub struct Search<'a> {
     pub consistent_read: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i32>,
-    #[serde(serialize_with = "serialize_key", skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "wire::serialize_optional_item", skip_serializing_if = "Option::is_none")]
     pub exclusive_start_key: Option<Item>,
 }
 
@@ -118,17 +118,6 @@ pub struct DeleteItem<'a> {
 /// An answer whose members the store does not read.
 #[derive(Deserialize)]
 pub struct Ignored {}
-
-fn serialize_items<S: serde::Serializer>(items: &[Item], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(items.iter().map(wire::WireItem))
-}
-
-fn serialize_key<S: serde::Serializer>(key: &Option<Item>, s: S) -> Result<S::Ok, S::Error> {
-    match key {
-        Some(key) => wire::serialize_item(key, s),
-        None => s.serialize_none(),
-    }
-}
 
 impl Store {
     /// One DynamoDB operation; a failure as the store's error (logged once, here).

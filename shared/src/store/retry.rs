@@ -14,7 +14,6 @@
 //! (A loop rather than a helper taking an async closure: futures of such closures do not prove
 //! `Send` on today's compiler, and Lambda needs `Send` futures.)
 
-use rand::Rng;
 use std::time::Duration;
 
 pub trait Retryable {
@@ -51,8 +50,7 @@ impl Backoff {
 
 /// Full jitter over an exponential cap: 0..10 ms, 0..20 ms, ... at most 160 ms.
 fn pause(retry: usize) -> Duration {
-    let cap_ms = 10u64 << retry.min(4);
-    Duration::from_micros(rand::rng().random_range(0..=cap_ms * 1000))
+    crate::jitter::full_jitter(Duration::from_millis(10), Duration::from_millis(160), retry as u32)
 }
 
 #[cfg(test)]

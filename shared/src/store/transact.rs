@@ -94,9 +94,9 @@ enum TransactItem {
 #[serde(rename_all = "PascalCase")]
 struct Write {
     table_name: String,
-    #[serde(serialize_with = "serialize_some", skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "wire::serialize_optional_item", skip_serializing_if = "Option::is_none")]
     item: Option<Item>,
-    #[serde(serialize_with = "serialize_some", skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "wire::serialize_optional_item", skip_serializing_if = "Option::is_none")]
     key: Option<Item>,
     #[serde(skip_serializing_if = "Option::is_none")]
     update_expression: Option<String>,
@@ -124,10 +124,6 @@ impl Write {
             expression_attribute_names,
         }
     }
-}
-
-fn serialize_some<S: serde::Serializer>(item: &Option<Item>, s: S) -> Result<S::Ok, S::Error> {
-    wire::serialize_item(item.as_ref().expect("skipped when absent"), s)
 }
 
 #[derive(Serialize)]

@@ -65,6 +65,19 @@ pub fn serialize_item<S: Serializer>(item: &Item, s: S) -> Result<S::Ok, S::Erro
     WireItem(item).serialize(s)
 }
 
+/// For `#[serde(serialize_with)]` on an optional item field (skipped when absent).
+pub fn serialize_optional_item<S: Serializer>(item: &Option<Item>, s: S) -> Result<S::Ok, S::Error> {
+    match item {
+        Some(item) => serialize_item(item, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// For `#[serde(serialize_with)]` on a list of items.
+pub fn serialize_items<S: Serializer>(items: &[Item], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(items.iter().map(WireItem))
+}
+
 /// A value read from DynamoDB's JSON.
 pub struct Owned(pub AttributeValue);
 
