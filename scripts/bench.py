@@ -69,6 +69,7 @@ FUNCTIONS = [
     "auth-email-verify",
     "me",
     "me-email-verify",
+    "me-logout",
     "well-known",
 ]
 # Users per bulk-create invoke, page size of a list invoke, lines of the import run.
@@ -459,6 +460,7 @@ class Workload:
         self.n = 0
         self.verification = ""
         self.token = ""
+        self.session: dict = {}
 
     def subs(self, user: str | None = None) -> dict[str, str]:
         return {"environmentId": self.env_id, "apiKey": self.api_key, "userId": user or self.user_id, "token": self.token}
@@ -496,6 +498,11 @@ class Workload:
             event = fixture("me-email-verify.json", {**self.subs(), "verificationUUID": self.verification,
                                                      "code": VERIFY_CODE})
             return with_body(event, None)
+        if function == "me-logout":
+            # Each invoke ends the `me` rows' session: it is put back first (untimed, not counted),
+            # so every invoke logs out a live session with the same token.
+            self.restore_session()
+            return with_body(fixture("me-logout.json", self.subs()), None)
         if function == "auth-email-start":
             event = fixture("auth-email-start.json", self.subs())
             # A new address and source each time: the per-address and per-IP send limits would
@@ -529,6 +536,15 @@ class Workload:
         dynamodb(self.moto_port, "PutItem", {"TableName": TABLE, "Item": item})
         dynamodb(self.moto_port, "PutItem", {"TableName": TABLE, "Item": claim})
         return user
+
+    def keep_session(self) -> None:
+        """Reads the session of the `me` rows' token once, so me-logout can put it back."""
+        claims = token_claims(self.token)
+        key = {"pk": {"S": f"ENV#{self.env_id}#USER#{claims['sub']}"}, "sk": {"S": f"SESSION#{claims['sid']}"}}
+        self.session = dynamodb(self.moto_port, "GetItem", {"TableName": TABLE, "Key": key, "ConsistentRead": True})["Item"]
+
+    def restore_session(self) -> None:
+        dynamodb(self.moto_port, "PutItem", {"TableName": TABLE, "Item": self.session})
 
     def seed_sign_in(self, holder: str) -> str:
         """Writes a pending sign-in with a known code for the address `holder` has (seed_user's),
@@ -795,10 +811,15 @@ def create_user(base_env: dict[str, str], work: Workload) -> str:
     return invoke_once("create-user", base_env, work, 201)["user"]["id"]
 
 
+def token_claims(token: str) -> dict:
+    """The claims of a token the benchmark got from auth-email-verify."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
 def token_subject(token: str) -> str:
     """The user id (`sub`) of a token the benchmark got from auth-email-verify."""
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
+    return token_claims(token)["sub"]
 
 
 def sign_in(base_env: dict[str, str], work: Workload) -> str:
@@ -895,7 +916,7 @@ def report(results: list[dict], floor: dict, store_floor: dict, sdk_floor: dict,
         lines.append(f"- {r['function']}: " + "; ".join(checks))
     lines += ["", "verify-email-otp and me-email-verify are measured on their success path: before each "
               "invoke (untimed, not counted) a pending verification with a known code is written straight "
-              "to moto."]
+              "to moto. So is me-logout: before each invoke the session it ends is put back."]
     return "\n".join(lines) + "\n"
 
 
@@ -1024,6 +1045,7 @@ def main() -> int:
     work.user_id = create_user(base_env, work)
     work.verify_user = create_user(base_env, work)
     work.token = sign_in(base_env, work)
+    work.keep_session()
     log(f"environment {work.env_id}, users {work.user_id} and {work.verify_user}")
     hop = calibrate_hop(proxy.server_address[1], counter, work.env_id)
     log(f"proxy hop: {ms(hop)} ms per call")
@@ -1039,6 +1061,8 @@ def main() -> int:
         # A bulk invoke creates BULK_USERS users: fewer of them keep the table (and moto) small.
         invokes = max(10, args.invokes // BULK_USERS) if function == "bulk-create-users" else args.invokes
         r = measure(function, base_env, work, counter, args.cold_runs, invokes)
+        if function == "me-logout":
+            work.restore_session()  # for the `me` rows, whatever order --only gave
         log(f"  {function}: init {ms(r['init'])} ms, first {ms(r['first'])} ms, warm p50 {ms(r['warm_p50'])} ms, "
             f"status {r['first_status']} / {r['warm_status']}")
         results.append(r)
