@@ -91,16 +91,7 @@ impl Store {
     /// The keys of an environment, oldest id first.
     pub async fn api_keys(&self, env: Uuid) -> Result<Vec<ApiKeyInfo>, StoreError> {
         let (pk, _) = keys::environment(env);
-        let query = Search {
-            table_name: &self.table,
-            key_condition_expression: Some("pk = :pk AND begins_with(sk, :prefix)"),
-            expression_attribute_values: Item::from([
-                (":pk".to_string(), string_attr(pk)),
-                (":prefix".to_string(), string_attr(format!("{SK_API_KEY}#"))),
-            ]),
-            consistent_read: true,
-            ..Search::default()
-        };
+        let query = Search::sort_key_prefix(&self.table, pk, format!("{SK_API_KEY}#"));
         let mut out = Vec::new();
         for item in self.search_all("Query", query).await? {
             out.push(ApiKeyInfo {

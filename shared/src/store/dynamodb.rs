@@ -2,13 +2,16 @@
 //! items as serde_dynamo values, sent through [`JsonService`]. Only the members the store sets
 //! are here; DynamoDB's API reference names the rest.
 
+use super::attrs::string_attr;
 use super::errors::{from_call, StoreError};
+use super::keys;
 use super::wire::{self, Item};
 use super::Store;
 use crate::aws::json_service::CallError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use uuid::Uuid;
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -75,6 +78,30 @@ pub struct Search<'a> {
     pub limit: Option<i32>,
     #[serde(serialize_with = "wire::serialize_optional_item", skip_serializing_if = "Option::is_none")]
     pub exclusive_start_key: Option<Item>,
+}
+
+impl<'a> Search<'a> {
+    /// A consistent `Query` of the items of partition `pk` whose sort key starts with `prefix`.
+    pub fn sort_key_prefix(table_name: &'a str, pk: String, prefix: String) -> Self {
+        Self {
+            table_name,
+            key_condition_expression: Some("pk = :pk AND begins_with(sk, :prefix)"),
+            expression_attribute_values: Item::from([(":pk".to_string(), string_attr(pk)), (":prefix".to_string(), string_attr(prefix))]),
+            consistent_read: true,
+            ..Self::default()
+        }
+    }
+
+    /// A `Query` of shard `shard` of `env`'s users in the user index (an index: never consistent).
+    pub fn user_shard(table_name: &'a str, env: Uuid, shard: u32) -> Self {
+        Self {
+            table_name,
+            index_name: Some(keys::USER_INDEX),
+            key_condition_expression: Some("gsi1pk = :pk"),
+            expression_attribute_values: Item::from([(":pk".to_string(), string_attr(keys::user_index_pk(env, shard)))]),
+            ..Self::default()
+        }
+    }
 }
 
 #[derive(Deserialize)]

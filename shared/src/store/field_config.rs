@@ -2,10 +2,10 @@
 //! conditional, and the bulk work a configuration change needs: reading an environment's users
 //! and recording the claims of a field that became unique.
 
-use super::attrs::{as_s, json_attr, key_attrs, number_attr, number_of, string_attr, string_of, Item};
+use super::attrs::{as_s, json_attr, key_attrs, number_attr, number_of, string_of, Item};
 use super::dynamodb::Search;
 use super::errors::StoreError;
-use super::keys::{self, USER_INDEX, USER_INDEX_SHARDS};
+use super::keys::{self, USER_INDEX_SHARDS};
 use super::transact::{Condition, Guard, Tx, MAX_TX_ITEMS};
 use super::users::parse_user;
 use super::Store;
@@ -104,14 +104,7 @@ impl Store {
     pub async fn user_ids(&self, env: Uuid) -> Result<Vec<Uuid>, StoreError> {
         let mut ids = Vec::new();
         for shard in 0..USER_INDEX_SHARDS {
-            let query = Search {
-                table_name: &self.table,
-                index_name: Some(USER_INDEX),
-                key_condition_expression: Some("gsi1pk = :pk"),
-                expression_attribute_values: Item::from([(":pk".to_string(), string_attr(keys::user_index_pk(env, shard)))]),
-                projection_expression: Some("gsi1sk"),
-                ..Search::default()
-            };
+            let query = Search { projection_expression: Some("gsi1sk"), ..Search::user_shard(&self.table, env, shard) };
             for item in self.search_all("Query", query).await? {
                 ids.extend(string_of(&item, "gsi1sk").and_then(|v| Uuid::parse_str(v).ok()));
             }

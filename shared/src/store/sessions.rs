@@ -1,7 +1,7 @@
 //! End-user sessions (`SESSION#<sid>` in the user's partition). A token is honoured only while its
 //! session item exists and has not expired: logging out deletes it, TTL removes it later.
 
-use super::attrs::{key_attrs, key_of, string_attr, Item};
+use super::attrs::{key_attrs, key_of, Item};
 use super::dynamodb::Search;
 use super::errors::StoreError;
 use super::keys;
@@ -49,15 +49,8 @@ impl Store {
     /// The keys of every session of `user` (to erase them with the user).
     pub(super) async fn session_keys(&self, env: Uuid, user: Uuid) -> Result<Vec<keys::Key>, StoreError> {
         let query = Search {
-            table_name: &self.table,
-            key_condition_expression: Some("pk = :pk AND begins_with(sk, :prefix)"),
-            expression_attribute_values: Item::from([
-                (":pk".to_string(), string_attr(keys::user_partition(env, user))),
-                (":prefix".to_string(), string_attr(format!("{}#", keys::SK_SESSION))),
-            ]),
             projection_expression: Some("pk, sk"),
-            consistent_read: true,
-            ..Search::default()
+            ..Search::sort_key_prefix(&self.table, keys::user_partition(env, user), format!("{}#", keys::SK_SESSION))
         };
         Ok(self.search_all("Query", query).await?.iter().filter_map(key_of).collect())
     }

@@ -104,16 +104,7 @@ impl Store {
     /// Every stored signing key of `env` (the current and those not yet removed).
     pub async fn signing_keys(&self, env: Uuid) -> Result<Vec<SigningKeyRecord>, StoreError> {
         let (pk, _) = keys::environment(env);
-        let query = Search {
-            table_name: &self.table,
-            key_condition_expression: Some("pk = :pk AND begins_with(sk, :prefix)"),
-            expression_attribute_values: Item::from([
-                (":pk".to_string(), string_attr(pk)),
-                (":prefix".to_string(), string_attr(format!("{}#", keys::SK_SIGNING_KEY))),
-            ]),
-            consistent_read: true,
-            ..Search::default()
-        };
+        let query = Search::sort_key_prefix(&self.table, pk, format!("{}#", keys::SK_SIGNING_KEY));
         self.search_all("Query", query).await?.into_iter().map(parse_signing_key).collect()
     }
 

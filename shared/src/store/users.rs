@@ -260,15 +260,7 @@ impl Store {
                 ("sk".to_string(), string_attr(sk)),
             ])
         });
-        let query = Search {
-            table_name: &self.table,
-            index_name: Some(keys::USER_INDEX),
-            key_condition_expression: Some("gsi1pk = :pk"),
-            expression_attribute_values: Item::from([(":pk".to_string(), string_attr(keys::user_index_pk(env, shard)))]),
-            limit: Some(limit),
-            exclusive_start_key: start,
-            ..Search::default()
-        };
+        let query = Search { limit: Some(limit), exclusive_start_key: start, ..Search::user_shard(&self.table, env, shard) };
         let out: Page = self.call("Query", &query).await?;
         let mut page = UserPage { users: Vec::new(), unreadable: Vec::new(), last: None };
         for item in out.items {
