@@ -102,6 +102,9 @@ pub const THROTTLING_CODES: &[&str] = &[
 ];
 const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException"];
 
+/// Without a region there is neither an endpoint to derive nor a region to sign for.
+const NO_REGION: &str = "no region is configured (AWS_REGION)";
+
 /// `super::AWS_ROOT_CAS`, decoded from PEM at build time (`shared/build.rs`).
 const AWS_ROOT_CAS_DER: &[&[u8]] = include!(concat!(env!("OUT_DIR"), "/aws_root_cas_der.rs"));
 
@@ -127,7 +130,7 @@ impl JsonService {
     /// configuration names no region to derive it from.
     pub fn new(protocol: Protocol, endpoint: Option<String>, region: Option<String>, credentials: Option<SharedCredentialsProvider>) -> Self {
         let endpoint = endpoint
-            .ok_or_else(|| "no region is configured (AWS_REGION)".to_string())
+            .ok_or_else(|| NO_REGION.to_string())
             .and_then(|url| url.parse::<http::Uri>().map_err(|e| format!("endpoint {url:?} is not a URL: {e}")));
         Self {
             inner: Arc::new(Inner { protocol, http: https_client(), endpoint, region, credentials: CredentialCache::new(credentials) }),
@@ -177,7 +180,7 @@ impl JsonService {
     fn signed_request(&self, operation: &str, body: &Bytes, identity: &Identity, time: SystemTime) -> Result<http::Request<Full<Bytes>>, CallError> {
         let inner = &*self.inner;
         let endpoint = inner.endpoint.as_ref().map_err(|e| CallError::Config(e.clone()))?;
-        let region = inner.region.as_deref().ok_or_else(|| CallError::Config("no region is configured (AWS_REGION)".into()))?;
+        let region = inner.region.as_deref().ok_or_else(|| CallError::Config(NO_REGION.into()))?;
         let host = endpoint.authority().map(|a| a.as_str()).unwrap_or_default();
         let target = format!("{}.{operation}", inner.protocol.target_prefix);
         let mut request = http::Request::builder()
