@@ -119,6 +119,25 @@ async fn email_and_username_are_unique_per_environment_ignoring_case() {
     assert_eq!(status, 201);
 }
 
+#[tokio::test]
+async fn look_alike_addresses_names_and_evm_wallets_collide() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let wallet = "0x52908400098527886E0F7030069857D2E4169EE7";
+    let body = json!({"email": "kim@example.com", "username": "kim_k", "wallets": [{"publicWalletAddress": wallet, "chain": "ETH"}]});
+    assert_eq!(create_user(&ctx, &env, body).await.0, 201);
+    // The Kelvin sign, fullwidth letters: what they look like is taken.
+    for twin in ["\u{212A}im@example.com", "\u{FF4B}im@example.com"] {
+        let got = create_user(&ctx, &env, json!({ "email": twin })).await;
+        assert_error(&got, 422, "email_already_exists", Some("email"));
+    }
+    let got = create_user(&ctx, &env, json!({"username": "\u{FF4B}im_k"})).await;
+    assert_error(&got, 422, "username_already_exists", Some("username"));
+    // One EVM address is one account whether it is named on ETH or on EVM.
+    let got = create_user(&ctx, &env, json!({"wallets": [{"publicWalletAddress": wallet.to_lowercase(), "chain": "EVM"}]})).await;
+    assert_error(&got, 422, "wallet_already_exists", Some("wallets"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_creates_with_one_email_make_exactly_one_user() {
     let ctx = shared_context().await;

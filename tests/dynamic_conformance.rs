@@ -72,8 +72,11 @@ async fn a_wallet_belongs_to_one_user_per_chain_whatever_its_case() {
     assert_eq!(status, 201, "{body}");
     let got = create_user(&ctx, &env, json!({"wallets": [wallet(&ETH.to_lowercase(), "ETH")]})).await;
     assert_error(&got, 422, "wallet_already_exists", Some("wallets"));
-    // The same address on another chain is another credential.
-    let (status, body) = create_user(&ctx, &env, json!({"wallets": [wallet(ETH, "EVM")]})).await;
+    // An EVM address is one account whether it is named on ETH or on EVM...
+    let got = create_user(&ctx, &env, json!({"wallets": [wallet(ETH, "EVM")]})).await;
+    assert_error(&got, 422, "wallet_already_exists", Some("wallets"));
+    // ...but the same text on another chain is another credential.
+    let (status, body) = create_user(&ctx, &env, json!({"wallets": [wallet(ETH, "SUI")]})).await;
     assert_eq!(status, 201, "{body}");
     let got = create_user(&ctx, &env, json!({"wallets": [wallet("0x12", "ETH")]})).await;
     assert_error(&got, 400, "invalid_wallet_address", Some("wallets[0].publicWalletAddress"));

@@ -170,7 +170,16 @@ fn parse_filter(query: &QueryMap, fields: &FieldSettings) -> ApiResult<Option<Fi
             if chains.is_empty() {
                 return Err(invalid("walletAddress", "invalid_wallet_address", "is not an address of any supported chain".into()));
             }
-            chains.into_iter().map(|c| (format!("wallet:{}", c.as_str()), c.normalized(address))).collect()
+            // Both the shared claim chain and the chain itself: a user saved before EVM shared
+            // ETH's claim still holds its `wallet:EVM` claim until its next write.
+            let mut claims: Vec<(String, String)> = Vec::new();
+            for chain in chains.into_iter().flat_map(|c| [c.claim_chain(), c]) {
+                let claim = (format!("wallet:{}", chain.as_str()), chain.normalized(address));
+                if !claims.contains(&claim) {
+                    claims.push(claim);
+                }
+            }
+            claims
         }
     };
     Ok(Some(Filter::Claims(claims)))

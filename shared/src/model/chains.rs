@@ -90,6 +90,15 @@ impl Chain {
         }
     }
 
+    /// The chain a wallet's uniqueness claim is recorded under: an EVM address is one account on
+    /// every EVM chain, so `ETH` and `EVM` share one claim.
+    pub fn claim_chain(self) -> Chain {
+        match self {
+            Chain::Evm => Chain::Eth,
+            other => other,
+        }
+    }
+
     /// The form two addresses are the same in: hex addresses ignore case.
     pub fn normalized(self, address: &str) -> String {
         if address.starts_with("0x") {

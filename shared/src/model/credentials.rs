@@ -134,12 +134,12 @@ impl Credential {
     }
 
     /// The uniqueness claim this credential holds, if its format is unique per environment:
-    /// a wallet per chain (`wallet:ETH`), an OAuth account per provider (`oauth:github`).
+    /// a wallet per chain (`wallet:ETH`, which EVM shares), an OAuth account per provider (`oauth:github`).
     pub fn claim(&self) -> Option<(String, String)> {
         match self.format {
             CredentialFormat::Blockchain => {
                 let (chain, address) = (self.chain?, self.address.as_deref()?);
-                Some((format!("wallet:{}", chain.as_str()), chain.normalized(address)))
+                Some((format!("wallet:{}", chain.claim_chain().as_str()), chain.normalized(address)))
             }
             CredentialFormat::Oauth => {
                 Some((format!("oauth:{}", self.oauth_provider.as_deref()?), self.oauth_account_id.clone()?))

@@ -148,16 +148,29 @@ string_newtype!(
 );
 
 impl Email {
-    /// The form used for uniqueness: addresses differing only in case are the same.
+    /// The form used for uniqueness: addresses differing only in case or by Unicode
+    /// compatibility forms (fullwidth letters, the Kelvin sign, ligatures) are the same.
     pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
+        claim_form(&self.0)
     }
 }
 
 impl Username {
+    /// The form used for uniqueness, as for [`Email::normalized`].
     pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
+        claim_form(&self.0)
     }
+}
+
+/// NFKC, then lowercase, then NFKC again (lowercasing can leave a string unnormalised): what
+/// two look-alike values collide as.
+pub fn claim_form(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let lower = text.nfkc().collect::<String>().to_lowercase();
+    lower.nfkc().collect()
 }
 
 fn check_email(v: &str) -> Result<(), Invalid> {
@@ -328,6 +341,17 @@ mod tests {
         assert!(Text::parse("é".repeat(255)).is_ok());
         assert_eq!(Text::parse("a".repeat(256)).unwrap_err().code, "value_too_long");
         assert_eq!(Text::parse("a\u{0}b").unwrap_err().code, "invalid_text");
+    }
+
+    #[test]
+    fn look_alikes_claim_the_same_value() {
+        let plain = Email::parse("kim@example.com").unwrap().normalized();
+        for twin in ["\u{212A}im@example.com", "\u{FF4B}\u{FF49}\u{FF4D}@example.com", "KIM@EXAMPLE.COM"] {
+            assert_eq!(Email::parse(twin).unwrap().normalized(), plain, "{twin}");
+        }
+        assert_eq!(claim_form("\u{FB00}oo"), "ffoo");
+        assert_eq!(claim_form("Caf\u{E9}"), claim_form("Cafe\u{301}"));
+        assert_eq!(Username::parse("\u{FF2B}im_k").unwrap().normalized(), "kim_k");
     }
 
     #[test]
