@@ -96,3 +96,25 @@ async fn csv_export_has_a_column_per_value() {
     assert_eq!(serde_json::from_str::<Value>(&cell("metadata")).unwrap(), json!({"k": "v, with comma"}));
     assert_eq!(cell("missingFields"), "");
 }
+
+#[tokio::test]
+async fn csv_export_defuses_formulas_and_jsonl_stays_exact() {
+    let ctx = shared_context().await;
+    let env = environment(ctx).await;
+    let formula = "=HYPERLINK(\"http://x\")";
+    let body = json!({"email": "formula@example.com", "firstName": formula, "lastName": "+1", "alias": "@a", "jobTitle": "-x"});
+    assert_eq!(create_user(ctx, &env, body).await.0, 201);
+    let mut out = Vec::new();
+    export_users(ctx, env.id, Format::Csv, &mut out, |_| {}).await.unwrap();
+    let mut reader = csv::Reader::from_reader(out.as_slice());
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let row = reader.records().next().unwrap().unwrap();
+    let cell = |name: &str| row.get(headers.iter().position(|h| h == name).unwrap()).unwrap().to_string();
+    assert_eq!(cell("firstName"), format!("'{formula}"));
+    assert_eq!((cell("lastName"), cell("alias"), cell("jobTitle")), ("'+1".into(), "'@a".into(), "'-x".into()));
+    assert_eq!(cell("email"), "formula@example.com");
+    let mut lines = Vec::new();
+    export_users(ctx, env.id, Format::Jsonl, &mut lines, |_| {}).await.unwrap();
+    let exported: Value = serde_json::from_slice(lines.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(exported["firstName"], formula);
+}

@@ -36,7 +36,19 @@ pub fn csv_columns() -> Vec<String> {
     columns
 }
 
+/// A cell as written: one that a spreadsheet would run as a formula (it starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return; end users set most of these values) is prefixed with
+/// `'`, as OWASP advises. JSON lines stay exact.
 fn csv_cell(column: &str, value: Option<&Value>) -> String {
+    let text = raw_csv_cell(column, value);
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+fn raw_csv_cell(column: &str, value: Option<&Value>) -> String {
     match (column, value) {
         (_, None | Some(Value::Null)) => String::new(),
         ("missingFields", Some(Value::Array(fields))) => {
