@@ -72,3 +72,30 @@ async fn throttled_reads_are_503() {
     let got = call!(get_user::handle, &flaky, event("get-user.json", &env, Some(id))).await;
     assert_error(&got, 503, "storage_unavailable", None);
 }
+
+#[tokio::test]
+async fn a_cached_configuration_that_vanishes_mid_request_is_no_panic() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let (_, body) = create_user(&ctx, &env, json!({})).await;
+    let id = user_id_of(&body);
+    // A context whose configuration is cached, then dropped while its BatchGetItem is in flight
+    // (as expiry or eviction would): the planned read must not need the cache entry again.
+    let slot: &'static std::sync::OnceLock<(&'static userfields::context::AppContext, Uuid)> =
+        Box::leak(Box::new(std::sync::OnceLock::new()));
+    let hook: fault_proxy::Hook = std::sync::Arc::new(move |target: &str| {
+        if target.ends_with("batchgetitem") {
+            if let Some((ctx, env)) = slot.get() {
+                ctx.forget_fields(*env);
+            }
+        }
+    });
+    let proxy = fault_proxy::start_hooked(upstream(), hook).await;
+    let proxied: &'static _ = Box::leak(Box::new(context_unprepared(&proxy.endpoint, EMAIL_FROM, ctx.store.table_name()).await));
+    proxied.fresh_fields(env.id).await.unwrap();
+    slot.set((proxied, env.id)).ok();
+    let update = event_with_body("update-user.json", &env, Some(id), &json!({"firstName": "Ada"}));
+    let (status, body) = call!(update_user::handle, proxied, update).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["firstName"], "Ada");
+}

@@ -83,6 +83,12 @@ impl AppContext {
         compiled
     }
 
+    /// Drops this container's copy of `env`'s configuration, as expiry or eviction would: the
+    /// next request reads it again.
+    pub fn forget_fields(&self, env: Uuid) {
+        self.fields.remove(&env);
+    }
+
     /// After this container saved a configuration, its own next requests see it at once.
     pub fn fields_changed(&self, env: Uuid, settings: Arc<FieldSettings>, version: u64) {
         self.fields.put(env, CompiledFields { settings, version });

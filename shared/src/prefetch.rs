@@ -4,7 +4,7 @@
 
 use crate::auth::api_keys::{api_key_hash, bearer, bearer_token};
 use crate::auth::scopes::Scope;
-use crate::context::AppContext;
+use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
 use crate::http::public_base;
 use crate::model::field_rules::FieldSettings;
@@ -57,9 +57,16 @@ pub struct Prefetched {
 /// The keys of one prefetch, and what was found for them.
 struct Batch {
     wanted: Vec<Key>,
-    fields: Option<Key>,
+    fields: PlannedFields,
     user: Option<Key>,
     verification: Option<Key>,
+}
+
+/// Where a prefetch's configuration comes from. A cached one is held by the plan itself: the
+/// cache entry may expire or be evicted while the batch is in flight.
+enum PlannedFields {
+    Cached(CompiledFields),
+    Read(Key),
 }
 
 impl AppContext {
@@ -86,13 +93,17 @@ impl AppContext {
     }
 
     fn plan(&self, env: Uuid, reads: Reads, extra: Option<Key>) -> Batch {
-        let cached = self.fields.get(&env).filter(|_| !reads.fresh_fields);
-        let fields = cached.is_none().then(|| keys::fields(env));
+        let fields = match self.fields.get(&env).filter(|_| !reads.fresh_fields) {
+            Some(cached) => PlannedFields::Cached(cached),
+            None => PlannedFields::Read(keys::fields(env)),
+        };
         let user = reads.user.map(|u| keys::profile(env, u));
         let verification = reads.user.filter(|_| reads.verification).map(|u| keys::email_verification(env, u));
         let mut wanted = Vec::with_capacity(4);
         wanted.extend(extra);
-        wanted.extend(fields.clone());
+        if let PlannedFields::Read(key) = &fields {
+            wanted.push(key.clone());
+        }
         wanted.extend(user.clone());
         wanted.extend(verification.clone());
         Batch { wanted, fields, user, verification }
@@ -100,8 +111,8 @@ impl AppContext {
 
     fn finish(&self, env: Uuid, batch: &Batch, found: &mut crate::store::Found, signed_in: Option<SignedIn>) -> ApiResult<Prefetched> {
         let compiled = match &batch.fields {
-            None => self.fields.get(&env).expect("planned from a cached configuration"),
-            Some(key) => self.compiled(env, StoredFields::from_item(found.take(key))),
+            PlannedFields::Cached(cached) => cached.clone(),
+            PlannedFields::Read(key) => self.compiled(env, StoredFields::from_item(found.take(key))),
         };
         let user = batch.user.as_ref().and_then(|k| found.take(k)).map(crate::store::parse_user).transpose()?;
         let verification =

@@ -12,18 +12,31 @@ pub struct FaultProxy {
     pub refused: Arc<AtomicUsize>,
 }
 
+/// Runs before a matching call is forwarded (with the call's target).
+pub type Hook = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Starts a proxy to `upstream` (host:port) that throttles every DynamoDB call whose
 /// `X-Amz-Target` ends with one of `fail_targets` (e.g. "TransactWriteItems").
 pub async fn start(upstream: String, fail_targets: &'static [&'static str]) -> FaultProxy {
+    start_with(upstream, fail_targets, None).await
+}
+
+/// A proxy that forwards every call, running `hook` first: to change what a handler's caches
+/// hold while its call is in flight.
+pub async fn start_hooked(upstream: String, hook: Hook) -> FaultProxy {
+    start_with(upstream, &[], Some(hook)).await
+}
+
+async fn start_with(upstream: String, fail_targets: &'static [&'static str], hook: Option<Hook>) -> FaultProxy {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let refused = Arc::new(AtomicUsize::new(0));
     let counter = refused.clone();
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
-            let (upstream, counter) = (upstream.clone(), counter.clone());
+            let (upstream, counter, hook) = (upstream.clone(), counter.clone(), hook.clone());
             tokio::spawn(async move {
-                let _ = serve(client, &upstream, fail_targets, &counter).await;
+                let _ = serve(client, &upstream, fail_targets, &counter, hook.as_ref()).await;
             });
         }
     });
@@ -58,7 +71,7 @@ async fn read_request(client: &mut TcpStream) -> std::io::Result<Vec<u8>> {
     }
 }
 
-async fn serve(mut client: TcpStream, upstream: &str, fail: &[&str], refused: &AtomicUsize) -> std::io::Result<()> {
+async fn serve(mut client: TcpStream, upstream: &str, fail: &[&str], refused: &AtomicUsize, hook: Option<&Hook>) -> std::io::Result<()> {
     // One request per connection: every answer says `connection: close`.
     let request = read_request(&mut client).await?;
     if request.is_empty() {
@@ -75,6 +88,9 @@ async fn serve(mut client: TcpStream, upstream: &str, fail: &[&str], refused: &A
         );
         client.write_all(response.as_bytes()).await?;
         return client.shutdown().await;
+    }
+    if let Some(hook) = hook {
+        hook(target);
     }
     let mut server = TcpStream::connect(upstream).await?;
     server.write_all(&request).await?;
