@@ -97,3 +97,118 @@ async fn one_source_address_gets_a_bounded_number_of_sign_ins() {
     // Another network is not affected.
     assert_eq!(start_from(&ctx, &env, &address("elsewhere"), "198.51.100.24").await.0, 200);
 }
+
+fn wrong_code(code: &str) -> &'static str {
+    if code == "000000" { "111111" } else { "000000" }
+}
+
+#[tokio::test]
+async fn an_end_users_change_to_a_taken_address_answers_as_one_to_a_free_address() {
+    let ctx = context().await;
+    let env = signin_environment(&ctx).await;
+    let victim = address("registered");
+    assert_eq!(create_user(&ctx, &env, json!({ "email": victim })).await.0, 201);
+    let me = sign_in(&ctx, &env, &address("prober")).await;
+    let me_id = user_id_of(&me);
+    let token = token_of(&me);
+    let fresh = address("free");
+    let (free_status, free) = put_me(&ctx, &env, &token, json!({ "email": fresh })).await;
+    let (taken_status, taken) = put_me(&ctx, &env, &token, json!({ "email": victim })).await;
+    assert_eq!((free_status, taken_status), (200, 200), "{free} {taken}");
+    let shape = |v: &serde_json::Value| {
+        let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        keys.extend(v["emailVerification"].as_object().unwrap().keys().map(|k| format!("emailVerification.{k}")));
+        keys.sort();
+        (keys, v["isEmailVerificationRequired"].clone(), v["user"]["email"].clone())
+    };
+    assert_eq!(shape(&free), shape(&taken));
+    assert_eq!(taken["emailVerification"]["email"], victim.as_str());
+    assert_eq!(sent_codes(&fresh).await.len(), 1);
+    assert!(sent_codes(&victim).await.is_empty(), "nothing is sent to the address someone holds");
+
+    // Not even the right code would verify it: give the stored decoy a known code's hash.
+    let verification: Uuid = taken["emailVerification"]["verificationUUID"].as_str().unwrap().parse().unwrap();
+    let (pk, sk) = userfields::store::keys::email_verification(env.id, me_id);
+    raw_dynamodb()
+        .await
+        .update_item()
+        .table_name(ctx.store.table_name())
+        .key("pk", AttributeValue::S(pk))
+        .key("sk", AttributeValue::S(sk))
+        .update_expression("SET codeHash = :h")
+        .expression_attribute_values(":h", AttributeValue::S(userfields::otp::hash_code(OTP_KEY, verification, "123456")))
+        .send()
+        .await
+        .unwrap();
+    let got = verify_my_email(&ctx, &env, &token, &verification.to_string(), "123456").await;
+    assert_error(&got, 422, "wrong_email_verification_token", Some("verificationToken"));
+}
+
+#[tokio::test]
+async fn email_change_codes_are_bounded_per_signed_in_user_and_per_source_ip() {
+    let ctx = context().await;
+    let env = signin_environment(&ctx).await;
+    let per_user = userfields::send_limits::PER_END_USER.max;
+    let per_ip = userfields::send_limits::PER_SOURCE_IP_HOURLY.max;
+    let mut users = Vec::new();
+    for i in 0..per_ip.div_ceil(per_user) + 1 {
+        users.push(token_of(&sign_in(&ctx, &env, &address(&format!("changer{i}"))).await));
+    }
+    let mut sent = 0;
+    for token in &users[..users.len() - 1] {
+        for _ in 0..per_user.min(per_ip - sent) {
+            let (status, body) = put_me(&ctx, &env, token, json!({ "email": address("target") })).await;
+            assert_eq!(status, 200, "{body}");
+            sent += 1;
+        }
+    }
+    let first = &users[0];
+    let got = put_me(&ctx, &env, first, json!({ "email": address("one-more") })).await;
+    assert_error(&got, 429, "too_many_requests", None);
+    assert!(got.1["payload"].get("field").is_none(), "{}", got.1);
+    // The last user, from the same network, is refused by the network's count...
+    let last = users.last().unwrap();
+    assert_error(&put_me(&ctx, &env, last, json!({ "email": address("ip") })).await, 429, "too_many_requests", None);
+    // ...and from another network is not.
+    let req = end_user_event("put-me.json", &env, last, Some(&json!({ "email": address("elsewhere") })), "198.51.100.99");
+    let (status, body) = call!(userfields::handlers::me::handle, &ctx, req).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn wrong_codes_across_codes_lock_an_address_for_the_day() {
+    let ctx = context().await;
+    let env = signin_environment(&ctx).await;
+    let email = address("locked");
+    let limit = userfields::send_limits::WRONG_CODES_PER_ADDRESS.max;
+    let per_code = userfields::otp::MAX_ATTEMPTS;
+    let mut wrong = 0;
+    while wrong < limit {
+        clear_rate_counters(&ctx, &env, &email).await;
+        let (_, started) = start(&ctx, &env, &email).await;
+        let v = started["verificationUUID"].as_str().unwrap().to_string();
+        let code = last_code(&email).await;
+        for _ in 0..per_code.min(limit - wrong) {
+            assert_error(&verify(&ctx, &env, &v, wrong_code(&code)).await, 422, "wrong_email_verification_token", None);
+            wrong += 1;
+        }
+    }
+    clear_rate_counters(&ctx, &env, &email).await;
+    let (_, started) = start(&ctx, &env, &email).await;
+    let v = started["verificationUUID"].as_str().unwrap().to_string();
+    let code = last_code(&email).await;
+    let got = verify(&ctx, &env, &v, wrong_code(&code)).await;
+    assert_error(&got, 429, "too_many_requests", Some("verificationToken"));
+    let got = verify(&ctx, &env, &v, &code).await;
+    assert_error(&got, 429, "too_many_requests", Some("verificationToken"));
+    let wait = got.1["payload"]["retryAfterSeconds"].as_u64().unwrap();
+    assert!((1..=86_400).contains(&wait), "{wait}");
+    // Another address is not locked; sending codes alone never locks one.
+    let other = address("unlocked");
+    for _ in 0..3 {
+        clear_rate_counters(&ctx, &env, &other).await;
+        start(&ctx, &env, &other).await;
+    }
+    clear_rate_counters(&ctx, &env, &other).await;
+    sign_in(&ctx, &env, &other).await;
+}

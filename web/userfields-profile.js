@@ -202,6 +202,10 @@ export class UserfieldsProfile extends HTMLElement {
     if (!wanted.length) return this.complete(user);
     wanted.sort((a, b) => (a.position ?? 1e9) - (b.position ?? 1e9));
     const rows = wanted.map((field) => this.fieldRow(field, user));
+    // A `view` field (or a `writeOnce` one already set) is the operator's to change: shown, never sent.
+    if (!rows.some((r) => r.editable)) {
+      return this.showStatus("The rest of your profile is completed by the site's team.");
+    }
     const formError = el("div", { class: "error", part: "error", "aria-live": "polite" });
     const submit = el("button", { type: "submit", part: "button", text: "Save" });
     const form = el("form", { part: "form", novalidate: true }, ...rows.map((r) => r.row), formError, submit);
@@ -214,7 +218,7 @@ export class UserfieldsProfile extends HTMLElement {
         const problem = row.check();
         row.show(problem);
         if (problem && !firstBad) firstBad = row;
-        if (problem) continue;
+        if (problem || !row.editable) continue;
         const value = row.value();
         if (value === undefined) continue;
         if (row.field.type === "custom") (body.metadata ??= {})[row.field.name] = value;
@@ -229,7 +233,7 @@ export class UserfieldsProfile extends HTMLElement {
       }
     });
     this.root.replaceChildren(form);
-    rows[0]?.focus();
+    rows.find((r) => r.editable)?.focus();
   }
 
   async save(body, rows, formError) {
@@ -277,7 +281,9 @@ export class UserfieldsProfile extends HTMLElement {
     const labelText = field.label || humanise(field.name);
     const label = el("label", { for: id, part: "label" }, labelText);
     if (field.required) label.append(" ", el("span", { class: "required", part: "required", "aria-hidden": "true", text: "*" }));
-    const common = { id, name: field.name, part: "input", required: field.required, "aria-describedby": errorId };
+    const editable = (field.userAccess ?? "edit") === "edit" && !(field.writeOnce && current != null && current !== "");
+    const common = { id, name: field.name, part: "input", required: field.required && editable, "aria-describedby": errorId };
+    if (!editable) common.disabled = true;
     let input;
     if (kind === "checkbox") {
       input = el("input", { ...common, type: "checkbox", checked: current === true });
@@ -298,7 +304,7 @@ export class UserfieldsProfile extends HTMLElement {
       try { pattern = new RegExp(rules.regex, "u"); } catch { pattern = null; } // the server still checks
     }
     return {
-      field, row,
+      field, row, editable,
       focus: () => input.focus(),
       value: () => {
         if (kind === "checkbox") return input.checked;
@@ -306,6 +312,7 @@ export class UserfieldsProfile extends HTMLElement {
         return text === "" ? undefined : text;
       },
       check: () => {
+        if (!editable) return null;
         if (kind === "checkbox") return field.required && !input.checked ? `${labelText} must be ticked.` : null;
         const text = input.value.trim();
         if (!text) return field.required ? `${labelText} is required.` : null;

@@ -11,7 +11,8 @@ use crate::model::user::User;
 use crate::model::values::Timestamp;
 use crate::otp::{self, MAX_ATTEMPTS};
 use crate::prefetch::{Access, Prefetched, Reads, SignedIn};
-use crate::store::{Backoff, Side, StoreError, Verification};
+use crate::send_limits;
+use crate::store::{Backoff, Charge, Side, StoreError, Verification};
 use lambda_http::Request;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -39,10 +40,22 @@ impl CodeAttempt {
         Ok(())
     }
 
-    /// Compares the code with the one `spent` was sent with; the 422 says how many tries are left.
-    pub fn check_code(&self, ctx: &AppContext, spent: &Verification) -> ApiResult<()> {
-        if otp::code_matches(&ctx.settings.otp_key, spent.verification_uuid, &self.verification_token, &spent.code_hash) {
+    /// Compares the code with the one `spent` was sent with (a decoy matches none); the 422
+    /// says how many tries are left. A wrong code also counts against the address's wrong codes
+    /// of the day, across all its codes: past their limit the answer is 429, and a right code is
+    /// refused too, by the check its write carries ([`wrong_code_room`]).
+    pub async fn check_code(&self, ctx: &AppContext, env: Uuid, spent: &Verification, now: Timestamp) -> ApiResult<()> {
+        let right = otp::code_matches(&ctx.settings.otp_key, spent.verification_uuid, &self.verification_token, &spent.code_hash);
+        if right && !spent.decoy {
             return Ok(());
+        }
+        match ctx.store.charge(env, &[send_limits::wrong_codes(&spent.email)], now.unix_millis()).await {
+            Ok(()) => {}
+            Err(StoreError::RateLimited { retry_after_seconds, .. }) => {
+                tracing::warn!("wrong codes for one address reached the daily limit");
+                return Err(StoreError::TooManyFailures { retry_after_seconds }.into());
+            }
+            Err(e) => return Err(e.into()),
         }
         let left = MAX_ATTEMPTS.saturating_sub(spent.attempts);
         tracing::info!(attempts_left = left, "wrong verification code");
@@ -50,6 +63,11 @@ impl CodeAttempt {
             .field("verificationToken")
             .with("attemptsLeft", left))
     }
+}
+
+/// The wrong-code counter of `spent`'s address, which a right code's write checks has room.
+pub fn wrong_code_room(spent: &Verification) -> Charge {
+    send_limits::wrong_codes(&spent.email)
 }
 
 fn exhausted() -> ApiError {
@@ -101,7 +119,7 @@ pub async fn verify_change(
         let current = ctx.store.verification(env, user).await?;
         return Err(spend_refused(current.as_ref(), attempt.verification_uuid, now));
     };
-    attempt.check_code(ctx, &spent)?;
+    attempt.check_code(ctx, env, &spent, now).await?;
 
     let mut current = first;
     let mut backoff = Backoff::new(TRIES);
@@ -127,6 +145,7 @@ async fn apply(ctx: &AppContext, spent: &Verification, current: &Prefetched) -> 
     let now = Timestamp::now();
     after.updated_at = now;
     after.set_verified_email(spent.email.clone(), now);
-    let side = Side::ConsumeVerification(spent.verification_uuid);
-    Ok(ctx.store.update_user(before, &after, &current.fields, current.fields_version, &[side]).await?)
+    let room = wrong_code_room(spent);
+    let sides = [Side::ConsumeVerification(spent.verification_uuid), Side::CheckRoom(&room, now.unix_millis())];
+    Ok(ctx.store.update_user(before, &after, &current.fields, current.fields_version, &sides).await?)
 }

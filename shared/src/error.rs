@@ -168,6 +168,11 @@ impl From<StoreError> for ApiError {
                 retry_after_seconds,
                 format!("Too many codes were requested; try again in {retry_after_seconds} seconds."),
             ),
+            StoreError::TooManyFailures { retry_after_seconds } => ApiError::too_many_requests(
+                retry_after_seconds,
+                format!("Too many wrong codes for this email; try again in {retry_after_seconds} seconds."),
+            )
+            .field("verificationToken"),
             StoreError::NoSession => crate::tokens::keyring::session_required(),
             StoreError::NoEnvironment => ApiError::not_found("Environment").field("environmentId"),
         }

@@ -7,7 +7,7 @@
 //! in as it.
 
 use crate::context::AppContext;
-use crate::email_change::{spend_refused, CodeAttempt};
+use crate::email_change::{spend_refused, wrong_code_room, CodeAttempt};
 use crate::error::{ApiError, ApiResult};
 use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
@@ -72,22 +72,21 @@ pub async fn verify(ctx: &AppContext, env: Uuid, issuer: String, attempt: &CodeA
         let stored = ctx.store.sign_in(env, attempt.verification_uuid).await?;
         return Err(spend_refused(stored.as_ref(), attempt.verification_uuid, now));
     };
-    attempt.check_code(ctx, &spent)?;
+    attempt.check_code(ctx, env, &spent, now).await?;
     let environment = ctx.environment(env).await?;
     let length = environment.session_seconds.unwrap_or(DEFAULT_SESSION_SECONDS);
 
     let mut holder = spent.holder;
-    let mut fresh = false;
     let mut backoff = Backoff::new(TRIES);
     let (user, fields, session, new_user) = loop {
-        match bind(ctx, env, &spent, holder, fresh, length).await {
+        match bind(ctx, env, &spent, holder, length).await {
             Ok(bound) => break bound,
             // Someone else holds the address now (a concurrent sign-in created them, or the
             // holder changed email): find who, and try again.
             Err(Bind::HolderMoved) if backoff.retry(&StoreError::Conflict).await => {
                 holder = ctx.store.claim_holder(env, "email", &spent.email.normalized()).await?;
             }
-            Err(Bind::Failed(e)) if backoff.retry(&e).await => fresh = true,
+            Err(Bind::Failed(e)) if backoff.retry(&e).await => {}
             Err(Bind::Failed(e)) => return Err(e),
             Err(Bind::HolderMoved) => return Err(StoreError::Conflict.into()),
         }
@@ -122,10 +121,11 @@ async fn bind(
     env: Uuid,
     spent: &Verification,
     holder: Option<Uuid>,
-    fresh: bool,
     session_seconds: i64,
 ) -> Result<(User, Arc<FieldSettings>, Session, bool), Bind> {
-    let read = ctx.read(env, Reads { user: holder, fresh_fields: fresh, ..Reads::default() }).await?;
+    // The configuration is read fresh, in the same round trip: a field made required is asked
+    // for at the very next sign-in, whatever this container cached.
+    let read = ctx.read(env, Reads { user: holder, fresh_fields: true, ..Reads::default() }).await?;
     let now = Timestamp::now();
     let same_address = |u: &User| u.profile.email.as_ref().map(Email::normalized) == Some(spent.email.normalized());
     let (before, new_user) = match (holder, read.user) {
@@ -139,7 +139,8 @@ async fn bind(
     let email = before.as_ref().and_then(|b| b.profile.email.clone()).unwrap_or_else(|| spent.email.clone());
     after.set_verified_email(email, now);
     let session = Session::new(after.id, now, session_seconds);
-    let sides = [Side::ConsumeSignIn(spent.verification_uuid), Side::PutSession(&session)];
+    let room = wrong_code_room(spent);
+    let sides = [Side::ConsumeSignIn(spent.verification_uuid), Side::PutSession(&session), Side::CheckRoom(&room, now.unix_millis())];
     let saved = match &before {
         Some(before) => ctx.store.update_user(before, &after, &read.fields, read.fields_version, &sides).await,
         None => ctx.store.create_user_with(&after, &read.fields, read.fields_version, &sides).await,

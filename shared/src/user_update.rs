@@ -6,6 +6,7 @@
 
 use crate::context::AppContext;
 use crate::error::{taken, ApiError, ApiResult};
+use crate::model::field_access;
 use crate::model::field_rules::FieldSettings;
 use crate::model::patch::Patch;
 use crate::model::profile_fields::ProfilePatch;
@@ -17,6 +18,7 @@ use crate::send_limits;
 use crate::store::{Backoff, Side, Verification};
 use crate::user_rules::{apply_credentials, check_configured_values, check_required_kept};
 use lambda_http::http::StatusCode;
+use crate::http::source_ip;
 use lambda_http::Request;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -59,10 +61,12 @@ pub async fn update(
 ) -> ApiResult<Updated> {
     // A code sent by an earlier try of this request, reused rather than sent again.
     let mut sent: Option<Verification> = None;
+    let ip = source_ip(req);
     let mut current = first;
     let mut backoff = Backoff::new(TRIES);
     loop {
-        match try_update(ctx, env, patch, &mut sent, &current).await {
+        let from = Requester { access, source_ip: ip.as_deref() };
+        match try_update(ctx, env, from, patch, &mut sent, &current).await {
             Err(e) if backoff.retry(&e).await => {
                 current = ctx.prefetch(req, env, access, Reads { fresh_fields: true, ..reads(user) }).await?;
             }
@@ -75,11 +79,13 @@ pub async fn update(
     }
 }
 
-/// One attempt: apply, judge, send a code if the email is to change (once per request, reused
-/// on retries), write. `true` with the saved user: the email waits for its code.
+/// One attempt: apply, judge (by the configuration this attempt read, which its write checks
+/// is still in force), send a code if the email is to change (once per request, reused on
+/// retries), write. `true` with the saved user: the email waits for its code.
 async fn try_update(
     ctx: &AppContext,
     env: Uuid,
+    from: Requester<'_>,
     patch: &ProfilePatch,
     sent: &mut Option<Verification>,
     current: &Prefetched,
@@ -88,8 +94,25 @@ async fn try_update(
     let now = Timestamp::now();
     let mut after = before.clone();
     after.updated_at = now;
-    let verify_email = current.fields.get("email").is_none_or(|f| f.spec.verify);
-    let change = apply(patch.clone(), before, &mut after, verify_email, now)?;
+    let end_user = from.access == Access::Session;
+    let mut patch = patch.clone();
+    if end_user {
+        patch.metadata = field_access::end_user_metadata(std::mem::take(&mut patch.metadata), before, &current.fields)?;
+        let changes_email = match &patch.email {
+            Patch::Keep => false,
+            Patch::Clear => before.profile.email.is_some(),
+            Patch::Set(email) => !is_current(before, email),
+        };
+        if changes_email {
+            field_access::check_end_user_change(&current.fields, "email", before.profile.email.is_some(), false)?;
+        }
+    }
+    // `verify: false` is the operator's: an end user never sets an address it has not proven.
+    let verify_email = end_user || current.fields.get("email").is_none_or(|f| f.spec.verify);
+    let change = apply(patch, before, &mut after, verify_email, now)?;
+    if end_user {
+        field_access::check_end_user_changes(&current.fields, before, &after)?;
+    }
     check_configured_values(&current.fields, Some(before), &after)?;
     check_required_kept(&current.fields, before, &after)?;
 
@@ -98,7 +121,7 @@ async fn try_update(
         EmailChange::Applied { .. } => None,
         EmailChange::Pending(email) => {
             if sent.as_ref().is_none_or(|v| &v.email != email) {
-                *sent = Some(send_code(ctx, env, before, email, now).await?);
+                *sent = Some(send_code(ctx, env, before, email, now, from).await?);
             }
             Some(Side::PutVerification(sent.as_ref().expect("a code was just sent")))
         }
@@ -151,24 +174,43 @@ fn is_current(user: &User, email: &Email) -> bool {
     user.profile.email.as_ref().is_some_and(|e| e.normalized() == email.normalized())
 }
 
-/// Checks the new email is free and the address may receive another code, then emails a fresh
-/// one.
-async fn send_code(ctx: &AppContext, env: Uuid, user: &User, email: &Email, now: Timestamp) -> ApiResult<Verification> {
-    // A courtesy check so no code is sent for an address already taken; the claim moved at
-    // verification is what actually guarantees uniqueness.
-    if let Some(holder) = ctx.store.claim_holder(env, "email", &email.normalized()).await? {
-        if holder != user.id {
-            return Err(taken("email"));
-        }
+/// Who asks for an update, as the email change needs it.
+#[derive(Clone, Copy)]
+struct Requester<'a> {
+    access: Access,
+    source_ip: Option<&'a str>,
+}
+
+/// Checks the address may receive another code, then emails a fresh one. The operator is told
+/// when another user holds the address (422). An end user is not: its change to a taken address
+/// is answered as one to a free address (same limits counted, same answer, about the time a send
+/// takes) but sends nothing and stores a decoy no code verifies, so an end user learns nothing
+/// of who is registered and cannot mail a registered address. The claim moved at verification is
+/// what guarantees uniqueness either way.
+async fn send_code(ctx: &AppContext, env: Uuid, user: &User, email: &Email, now: Timestamp, from: Requester<'_>) -> ApiResult<Verification> {
+    let holder = ctx.store.claim_holder(env, "email", &email.normalized()).await?;
+    let held_by_another = holder.is_some_and(|h| h != user.id);
+    let end_user = from.access == Access::Session;
+    if held_by_another && !end_user {
+        return Err(taken("email"));
     }
     if !otp::usable_key(&ctx.settings.otp_key) {
         tracing::error!("this function was started without the OTP key (runtime::Needs::OtpKey)");
         return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Codes cannot be issued here."));
     }
-    let charges = [send_limits::address(email)];
+    let mut charges = vec![send_limits::address(email)];
+    if end_user {
+        charges.extend([send_limits::end_user(user.id), send_limits::change_source_ip(from.source_ip)]);
+    }
     ctx.store.charge(env, &charges, now.unix_millis()).await.map_err(|e| send_limits::refused(e, &charges))?;
-    let (verification, code) = new_verification(ctx, email, now, None);
-    ctx.mailer.send_code(email.as_str(), &code).await?;
+    let (mut verification, code) = new_verification(ctx, email, now, None);
+    if held_by_another {
+        verification.decoy = true;
+        tracing::info!(user_id = %user.id, "email change to an address another user holds: no code sent");
+        ctx.mailer.pause_like_a_send().await;
+    } else {
+        ctx.mailer.send_code(email.as_str(), &code).await?;
+    }
     Ok(verification)
 }
 
@@ -187,6 +229,7 @@ pub fn new_verification(ctx: &AppContext, email: &Email, now: Timestamp, holder:
         attempts: 0,
         ttl: expires_at.unix(),
         holder,
+        decoy: false,
     };
     (verification, code)
 }

@@ -29,7 +29,7 @@ async fn verify(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let issuer = issuer(&public_base(req, ctx.settings.public_base_url.as_deref()), env);
     let signed = sign_in::verify(ctx, env, issuer, &attempt).await?;
     let body = SignInResponse {
-        user: UserView::new(&signed.user, &signed.fields, signed.new_user),
+        user: UserView::for_end_user(&signed.user, &signed.fields, signed.new_user),
         token: TokenView { jwt: signed.jwt, expires_at: signed.expires_at },
     };
     Ok(json_response(StatusCode::OK, &body))

@@ -1,16 +1,15 @@
 //! GET and PUT /environments/{environmentId}/me (session token): the signed-in user reads its
-//! profile (with the enabled fields, for the form) and completes it. An end user sets only
-//! enabled fields: never `emailVerifiedAt`, credentials, or metadata keys that are not enabled
-//! custom fields. When a change alters what the token grants (the last missing field filled,
+//! profile (with the enabled fields it may see, for the form) and completes it. An end user
+//! sees and sets fields by their `userAccess` and `writeOnce` (`model::field_access`): never
+//! `emailVerifiedAt`, credentials, or metadata keys that are not custom fields it may edit. When a change alters what the token grants (the last missing field filled,
 //! say), the answer carries a fresh token for the same session.
 
 use super::view::{TokenView, UpdateResponse, UserView};
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, json_value, respond};
-use crate::model::field_rules::FieldSettings;
-use crate::model::field_spec::FieldSpec;
-use crate::model::profile_fields::UserInput;
+use crate::model::field_spec::{FieldSpec, UserAccess};
+use crate::model::profile_fields::{premade, UserInput};
 use crate::prefetch::{Access, Reads};
 use crate::sign_in::refreshed_token;
 use crate::user_update::{reads, update};
@@ -40,47 +39,35 @@ async fn get(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
     let read = ctx.prefetch(req, env, Access::Session, Reads { fresh_fields: true, ..Reads::default() }).await?;
     let user = read.user.as_ref().expect("a session's user was read");
-    let fields = read.fields.fields().iter().filter(|f| f.spec.enabled).map(|f| &f.spec).collect();
-    Ok(json_response(StatusCode::OK, &MeResponse { user: UserView::new(user, &read.fields, false), fields }))
+    let fields = read.fields.fields().iter().filter(|f| f.spec.enabled && f.spec.user_access != UserAccess::Hidden).map(|f| &f.spec).collect();
+    Ok(json_response(StatusCode::OK, &MeResponse { user: UserView::for_end_user(user, &read.fields, false), fields }))
 }
 
 async fn put(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
-    // The user id is the token's; `reads` names it again only for retries.
-    let first = ctx.prefetch(req, env, Access::Session, reads(Uuid::nil())).await?;
+    // The configuration is read fresh: the write is judged by the one in force at commit (the
+    // transaction checks its version), never by a container's cached copy.
+    let reads = Reads { fresh_fields: true, ..reads(Uuid::nil()) };
+    let first = ctx.prefetch(req, env, Access::Session, reads).await?;
     let user = first.signed_in.as_ref().expect("a session request is signed in").claims.sub;
     let body: Map<String, Value> = json_body(req)?;
-    check_settable(&body, &first.fields)?;
+    check_settable(&body)?;
     let input: UserInput = json_value(Value::Object(body))?;
     let patch = input.into_patch()?;
     let updated = update(ctx, req, env, user, Access::Session, &patch, first).await?;
     let signed_in = updated.signed_in.as_ref().expect("a session request is signed in");
     let token = refreshed_token(ctx, env, signed_in, &updated.user, &updated.fields).await?;
-    let mut body = UpdateResponse::new(UserView::new(&updated.user, &updated.fields, false), updated.pending.as_ref());
+    let mut body = UpdateResponse::new(UserView::for_end_user(&updated.user, &updated.fields, false), updated.pending.as_ref());
     body.token = token.map(|(jwt, expires_at)| TokenView { jwt, expires_at });
     Ok(json_response(StatusCode::OK, &body))
 }
 
-/// Refuses any key an end user may not set, naming it.
-fn check_settable(body: &Map<String, Value>, fields: &FieldSettings) -> ApiResult<()> {
-    let not_allowed = |name: &str| {
-        ApiError::bad_request("field_not_allowed", format!("{name} cannot be set here.")).field(name.to_string())
-    };
-    for (key, value) in body {
-        if key == "metadata" {
-            let Some(metadata) = value.as_object() else { continue };
-            for name in metadata.keys() {
-                let custom = fields.get(name).filter(|f| f.is_custom() && f.spec.enabled);
-                if custom.is_none() {
-                    return Err(not_allowed(&format!("metadata.{name}")));
-                }
-            }
-            continue;
-        }
-        let premade = fields.get(key).filter(|f| !f.is_custom() && f.spec.enabled);
-        if premade.is_none() {
-            return Err(not_allowed(key));
-        }
+/// Refuses any key that is neither a pre-made field nor `metadata` (credentials, `id`,
+/// `emailVerifiedAt`, ...). Which fields and metadata keys the end user may change is judged
+/// with the write, by the configuration it commits under (`model::field_access`).
+fn check_settable(body: &Map<String, Value>) -> ApiResult<()> {
+    match body.keys().find(|key| key.as_str() != "metadata" && premade(key).is_none()) {
+        Some(key) => Err(ApiError::bad_request("field_not_allowed", format!("{key} cannot be set here.")).field(key.clone())),
+        None => Ok(()),
     }
-    Ok(())
 }

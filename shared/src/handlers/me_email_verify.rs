@@ -33,7 +33,7 @@ async fn verify(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let signed_in = verified.signed_in.as_ref().expect("a session request is signed in");
     let token = refreshed_token(ctx, env, signed_in, &verified.user, &verified.fields).await?;
     let body = VerifiedResponse {
-        user: UserView::new(&verified.user, &verified.fields, false),
+        user: UserView::for_end_user(&verified.user, &verified.fields, false),
         token: token.map(|(jwt, expires_at)| TokenView { jwt, expires_at }),
     };
     Ok(json_response(StatusCode::OK, &body))

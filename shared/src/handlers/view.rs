@@ -5,6 +5,7 @@ use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, user_id};
+use crate::model::field_access;
 use crate::model::field_rules::FieldSettings;
 use crate::model::field_spec::FieldSpec;
 use crate::model::chains::Chain;
@@ -15,6 +16,7 @@ use crate::store::Verification;
 use crate::prefetch::Reads;
 use lambda_http::Request;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -22,57 +24,69 @@ use uuid::Uuid;
 #[serde(rename_all = "camelCase")]
 pub struct UserView<'a> {
     #[serde(flatten)]
-    pub user: &'a User,
+    pub user: Cow<'a, User>,
     pub missing_fields: Vec<&'a FieldSpec>,
     pub new_user: bool,
-    pub wallets: Vec<WalletView<'a>>,
-    pub oauth_accounts: Vec<OAuthAccountView<'a>>,
+    pub wallets: Vec<WalletView>,
+    pub oauth_accounts: Vec<OAuthAccountView>,
 }
 
 /// A wallet credential as Dynamic's `wallets[]` shows it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WalletView<'a> {
+pub struct WalletView {
     id: Uuid,
     #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
+    name: Option<String>,
     chain: Option<Chain>,
-    public_key: Option<&'a str>,
+    public_key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    provider: Option<&'a str>,
+    provider: Option<String>,
 }
 
 /// An OAuth credential as Dynamic's `oauthAccounts[]` shows it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OAuthAccountView<'a> {
+pub struct OAuthAccountView {
     id: Uuid,
-    provider: Option<&'a str>,
+    provider: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    account_username: Option<&'a str>,
+    account_username: Option<String>,
 }
 
 impl<'a> UserView<'a> {
+    /// The user as the operator sees it: everything.
     pub fn new(user: &'a User, fields: &'a FieldSettings, new_user: bool) -> Self {
+        Self::build(Cow::Borrowed(user), fields.missing(&user.profile), new_user)
+    }
+
+    /// The user as the end user sees itself: no hidden field, no operator-private metadata
+    /// (`model::field_access`).
+    pub fn for_end_user(user: &User, fields: &'a FieldSettings, new_user: bool) -> Self {
+        let missing = field_access::end_user_missing(fields, user);
+        Self::build(Cow::Owned(field_access::end_user_copy(user, fields)), missing, new_user)
+    }
+
+    fn build(user: Cow<'a, User>, missing_fields: Vec<&'a FieldSpec>, new_user: bool) -> Self {
         let wallets = user
             .credentials(CredentialFormat::Blockchain)
             .map(|c| WalletView {
                 id: c.id,
-                name: c.wallet_name.as_deref(),
+                name: c.wallet_name.clone(),
                 chain: c.chain,
-                public_key: c.address.as_deref(),
-                provider: c.wallet_provider.as_deref(),
+                public_key: c.address.clone(),
+                provider: c.wallet_provider.clone(),
             })
             .collect();
         let oauth_accounts = user
             .credentials(CredentialFormat::Oauth)
             .map(|c| OAuthAccountView {
                 id: c.id,
-                provider: c.oauth_provider.as_deref(),
-                account_username: c.oauth_username.as_deref(),
+                provider: c.oauth_provider.clone(),
+                account_username: c.oauth_username.clone(),
             })
             .collect();
-        Self { user, missing_fields: fields.missing(&user.profile), new_user, wallets, oauth_accounts }
+        Self { user, missing_fields, new_user, wallets, oauth_accounts }
     }
 }
 

@@ -129,6 +129,8 @@ impl FieldSettings {
                 validation_rules: None,
                 label: None,
                 position: Some(i as i64),
+                user_access: Default::default(),
+                write_once: false,
             })
             .collect()
     }

@@ -50,6 +50,19 @@ fn yes() -> bool {
     true
 }
 
+/// What an end user may do with a field (the operator may always read and write it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserAccess {
+    /// The end user sees and sets it.
+    #[default]
+    Edit,
+    /// The end user sees it; only the operator writes it.
+    View,
+    /// Operator-only: never in an end user's response, token or form.
+    Hidden,
+}
+
 /// One field as the dashboard sends it and as it is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -76,4 +89,9 @@ pub struct FieldSpec {
     pub label: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<i64>,
+    #[serde(default)]
+    pub user_access: UserAccess,
+    /// Once the field holds a value an end user cannot change or clear it; the operator can.
+    #[serde(default)]
+    pub write_once: bool,
 }

@@ -5,6 +5,7 @@ pub mod chains;
 pub mod claims;
 mod country;
 pub mod credentials;
+pub mod field_access;
 pub mod field_rules;
 pub mod field_spec;
 pub mod metadata;

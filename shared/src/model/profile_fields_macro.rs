@@ -102,6 +102,14 @@ macro_rules! profile_fields {
                 }
             }
 
+            /// Empties a pre-made field by its configuration name (an unknown name is ignored).
+            pub fn clear_premade(&mut self, name: &str) {
+                match name {
+                    $( $pw => self.$pf = None, )*
+                    _ => {}
+                }
+            }
+
             /// The normalised values of the pre-made fields that are always unique.
             pub fn premade_claims(&self) -> Vec<(&'static str, String)> {
                 let mut out = Vec::new();

@@ -33,6 +33,10 @@ pub enum StoreError {
     /// would pass.
     #[error("too many codes were sent to this subject")]
     RateLimited { index: usize, retry_after_seconds: u64 },
+    /// Too many wrong codes for this address today: no code for it is judged until the window
+    /// ends.
+    #[error("too many wrong codes were tried for this address")]
+    TooManyFailures { retry_after_seconds: u64 },
     #[error("the session does not exist or has ended")]
     NoSession,
     #[error("the environment does not exist")]

@@ -59,6 +59,17 @@ impl Store {
         tx.update(&self.table, key, "SET lastMs = :now, #ttl = :ttl ADD cnt :one", condition, Guard::Rate(index));
     }
 
+    /// Adds to `tx` a check that `charge`'s counter could take one more, without counting:
+    /// a right code is refused while the address's wrong codes are at their limit.
+    pub(super) fn check_room(&self, tx: &mut Tx, env: Uuid, charge: &Charge, now_ms: i64) {
+        let window = charge.window(now_ms);
+        let key = key_attrs(&keys::rate(env, &charge.subject, window));
+        let condition = Condition::new("attribute_not_exists(cnt) OR cnt < :max").with(":max", number_attr(charge.limit.max));
+        let until_ms = (window + 1) * 1000 * charge.limit.window_seconds;
+        let wait = ((until_ms - now_ms).max(1) as u64).div_ceil(1000);
+        tx.check(&self.table, key, condition, Guard::Room(wait));
+    }
+
     /// Counts one send against every charge, all or none; refused as [`StoreError::RateLimited`]
     /// with the wait of the first full counter.
     pub async fn charge(&self, env: Uuid, charges: &[Charge], now_ms: i64) -> Result<(), StoreError> {

@@ -26,6 +26,8 @@ pub enum Guard {
     Verification,
     /// A send counter had room ([`StoreError::RateLimited`], the charge's index).
     Rate(usize),
+    /// A failure counter still has room ([`StoreError::TooManyFailures`], with the wait).
+    Room(u64),
     /// The pending sign-in is still live and unused.
     SignIn,
     /// The session exists (logging out twice, or after it expired).
@@ -46,6 +48,7 @@ impl Guard {
             Guard::FieldsVersion => StoreError::FieldsChanged,
             Guard::Verification => StoreError::VerificationGone,
             Guard::Rate(index) => StoreError::RateLimited { index: *index, retry_after_seconds: 0 },
+            Guard::Room(wait) => StoreError::TooManyFailures { retry_after_seconds: *wait },
             Guard::SignIn => StoreError::VerificationGone,
             Guard::Session => StoreError::NoSession,
             Guard::Environment => StoreError::NoEnvironment,

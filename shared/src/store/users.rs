@@ -9,6 +9,7 @@ use super::errors::StoreError;
 use super::keys;
 use super::reads::{parse_item, parse_json};
 use super::transact::{Condition, Guard, Tx};
+use super::rate_limits::Charge;
 use super::sessions::Session;
 use super::verifications::Verification;
 use super::Store;
@@ -33,6 +34,8 @@ pub enum Side<'a> {
     ConsumeSignIn(Uuid),
     /// Start a session for the user.
     PutSession(&'a Session),
+    /// The failure counter must have room (at this time, in Unix milliseconds).
+    CheckRoom(&'a Charge, i64),
 }
 
 /// The two lists of the user item that are only ever read whole, the credentials and the claims
@@ -192,6 +195,7 @@ impl Store {
                 Side::ConsumeVerification(id) => self.consume_verification(&mut tx, env, after.id, id),
                 Side::ConsumeSignIn(id) => self.consume_sign_in(&mut tx, env, id),
                 Side::PutSession(session) => self.put_session(&mut tx, env, session),
+                Side::CheckRoom(charge, now_ms) => self.check_room(&mut tx, env, charge, now_ms),
             }
         }
         self.run(tx).await?;

@@ -30,6 +30,10 @@ pub struct Verification {
     /// checks it still does).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder: Option<Uuid>,
+    /// An end user's change to an address someone else holds: answered as if a code went out,
+    /// but none did, and no code ever verifies it (so the answer tells nothing of the holder).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decoy: bool,
 }
 
 impl Verification {

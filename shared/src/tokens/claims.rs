@@ -1,7 +1,9 @@
 //! What a token says. `scope` holds `user:basic` only when no required field is missing;
 //! otherwise `requiresAdditionalAuth`, with the names in `missing_fields`.
 
+use crate::model::field_access::end_user_missing;
 use crate::model::field_rules::FieldSettings;
+use crate::model::field_spec::UserAccess;
 use crate::model::user::User;
 use crate::model::values::Timestamp;
 use crate::store::Session;
@@ -21,6 +23,9 @@ pub struct TokenClaims {
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Whether `email` was proven by a code (or the operator said so); absent with `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_verified_credential_id: Option<Uuid>,
     /// Space-separated, as OAuth and API Gateway's JWT authorizer read it.
@@ -33,8 +38,12 @@ impl TokenClaims {
     /// The claims for `user` in `session`, judged by the current configuration. The token
     /// expires with its session.
     pub fn new(issuer: String, user: &User, fields: &FieldSettings, session: &Session, now: Timestamp) -> Self {
-        let missing_fields: Vec<String> = fields.missing(&user.profile).into_iter().map(|f| f.name.clone()).collect();
-        let scope = if missing_fields.is_empty() { SCOPE_COMPLETE } else { SCOPE_INCOMPLETE };
+        // The scope counts every required field, the operator's too (a required `view` field
+        // gates access until the operator fills it); a hidden one is never named.
+        let complete = fields.missing(&user.profile).is_empty();
+        let missing_fields: Vec<String> = end_user_missing(fields, user).into_iter().map(|f| f.name.clone()).collect();
+        let scope = if complete { SCOPE_COMPLETE } else { SCOPE_INCOMPLETE };
+        let email = user.profile.email.as_ref().filter(|_| fields.get("email").is_none_or(|f| f.spec.user_access != UserAccess::Hidden));
         Self {
             iss: issuer,
             sub: user.id,
@@ -42,7 +51,8 @@ impl TokenClaims {
             environment_id: user.project_environment_id,
             iat: now.unix(),
             exp: session.expires_at.unix(),
-            email: user.profile.email.as_ref().map(|e| e.to_string()),
+            email: email.map(|e| e.to_string()),
+            email_verified: email.map(|_| user.profile.email_verified_at.is_some()),
             last_verified_credential_id: user.last_verified_credential_id,
             scope: scope.to_string(),
             missing_fields,
