@@ -67,6 +67,7 @@ FUNCTIONS = [
     # After list-users, so the page listed holds create-user's ten-wallet users, as it always has.
     "create-user-no-wallets",
     "delete-user",
+    "revoke-user-sessions",
     "bulk-create-users",
     "auth-email-start",
     "auth-email-verify",
@@ -107,6 +108,8 @@ GOAL_WARM_CALLS = {
     "get-user": {"BatchGetItem": 1},
     "list-missing-fields": {"BatchGetItem": 1},
     "delete-user": {"TransactWriteItems": 1, "BatchGetItem": 1, "Query": 1},
+    # A user with no session left: the read, then the query that finds none.
+    "revoke-user-sessions": {"BatchGetItem": 1, "Query": 1},
     # Issue 10: a warm sign-in binding an existing user is at most 3 DynamoDB calls.
     "auth-email-verify": {"UpdateItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1},
     "me": {"BatchGetItem": 1},
@@ -492,6 +495,8 @@ class Workload:
             return with_body(event, None)
         if function == "delete-user":
             return with_body(fixture("delete-user.json", self.subs(self.seed_user())), None)
+        if function == "revoke-user-sessions":
+            return with_body(fixture("revoke-user-sessions.json", self.subs(self.seed_user())), None)
         if function == "bulk-create-users":
             users = [{"email": f"k{self.tag}{self.n}x{i}@example.com", "firstName": "Bulk"} for i in range(BULK_USERS)]
             return with_body(fixture("bulk-create-users.json", self.subs()), {"users": users})

@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 use userfields::context::AppContext;
 use userfields::handlers::{
-    bulk_create_users, create_user, delete_user, get_user, list_missing_fields, list_users, update_user, user_field_settings,
-    verify_email_otp,
+    bulk_create_users, create_user, delete_user, get_user, list_missing_fields, list_users, revoke_user_sessions, update_user,
+    user_field_settings, verify_email_otp,
 };
 use userfields_tests::*;
 use uuid::Uuid;
@@ -22,6 +22,7 @@ const ROUTES: &[&str] = &[
     "list-users.json",
     "bulk-create-users.json",
     "delete-user.json",
+    "revoke-user-sessions.json",
 ];
 
 async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) -> (u16, Value) {
@@ -34,12 +35,13 @@ async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) ->
         "list-users.json" => call!(list_users::handle, ctx, req).await,
         "bulk-create-users.json" => call!(bulk_create_users::handle, ctx, req).await,
         "delete-user.json" => call!(delete_user::handle, ctx, req).await,
+        "revoke-user-sessions.json" => call!(revoke_user_sessions::handle, ctx, req).await,
         _ => call!(user_field_settings::handle, ctx, req).await,
     }
 }
 
 fn has_body(fixture: &str) -> bool {
-    !fixture.starts_with("get-") && !fixture.starts_with("list-") && !fixture.starts_with("delete-")
+    !fixture.starts_with("get-") && !fixture.starts_with("list-") && !fixture.starts_with("delete-") && !fixture.starts_with("revoke-")
 }
 
 #[track_caller]

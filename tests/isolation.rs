@@ -2,7 +2,8 @@
 
 use serde_json::{json, Value};
 use userfields::handlers::{
-    bulk_create_users, delete_user, get_user, list_missing_fields, list_users, user_field_settings, verify_email_otp,
+    bulk_create_users, delete_user, get_user, list_missing_fields, list_users, revoke_user_sessions, user_field_settings,
+    verify_email_otp,
 };
 use userfields_tests::*;
 
@@ -32,6 +33,7 @@ async fn another_environments_key_reaches_nothing() {
         call!(list_users::handle, &ctx, event("list-users.json", &b_on_a, None)).await,
         call!(bulk_create_users::handle, &ctx, event("bulk-create-users.json", &b_on_a, None)).await,
         call!(delete_user::handle, &ctx, event("delete-user.json", &b_on_a, Some(user))).await,
+        call!(revoke_user_sessions::handle, &ctx, event("revoke-user-sessions.json", &b_on_a, Some(user))).await,
     ];
     for got in &forbidden {
         assert_error(got, 403, "forbidden", None);
@@ -43,6 +45,7 @@ async fn another_environments_key_reaches_nothing() {
         call!(verify_email_otp::handle, &ctx, event_with_body("verify-email-otp.json", &b, Some(user), &verify_body)).await,
         call!(list_missing_fields::handle, &ctx, event("list-missing-fields.json", &b, Some(user))).await,
         call!(delete_user::handle, &ctx, event("delete-user.json", &b, Some(user))).await,
+        call!(revoke_user_sessions::handle, &ctx, event("revoke-user-sessions.json", &b, Some(user))).await,
     ];
     for got in &not_found {
         assert_error(got, 404, "not_found", Some("userId"));

@@ -12,6 +12,7 @@ pub mod list_users;
 pub mod me;
 pub mod me_email_verify;
 pub mod me_logout;
+pub mod revoke_user_sessions;
 pub mod update_user;
 pub mod user_field_settings;
 pub mod verify_email_otp;

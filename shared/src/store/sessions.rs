@@ -55,6 +55,20 @@ impl Store {
         Ok(self.search_all("Query", query).await?.iter().filter_map(key_of).collect())
     }
 
+    /// Ends every session of `user` (the operator's revoke, or a record newly bound to the
+    /// owner of its address); how many there were.
+    pub async fn end_sessions(&self, env: Uuid, user: Uuid) -> Result<usize, StoreError> {
+        let sessions = self.session_keys(env, user).await?;
+        for chunk in sessions.chunks(super::transact::MAX_TX_ITEMS) {
+            let mut tx = Tx::default();
+            for key in chunk {
+                tx.delete(&self.table, key_attrs(key), None, Guard::Fresh);
+            }
+            self.run(tx).await?;
+        }
+        Ok(sessions.len())
+    }
+
     /// Ends a session; [`StoreError::NoSession`] if it is already gone.
     pub async fn end_session(&self, env: Uuid, user: Uuid, sid: Uuid) -> Result<(), StoreError> {
         let mut tx = Tx::default();
