@@ -265,8 +265,25 @@ async fn an_expired_token_is_refused_though_its_session_lives() {
     assert_eq!(get_me(&ctx, &env, &token).await.0, 200, "the live token of the same session still works");
 }
 
+/// Moves `env`'s pending key's start into the past, as if the rotation's lead had passed.
+async fn pass_rotation_lead(ctx: &userfields::context::AppContext, env: &Env) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let (pk, sk) = userfields::store::keys::environment(env.id);
+    raw_dynamodb()
+        .await
+        .update_item()
+        .table_name(ctx.store.table_name())
+        .key("pk", AttributeValue::S(pk))
+        .key("sk", AttributeValue::S(sk))
+        .update_expression("SET nextSigningKeyAt = :t")
+        .expression_attribute_values(":t", AttributeValue::S("2020-01-01T00:00:00Z".into()))
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
-async fn after_rotation_old_tokens_verify_until_they_expire_and_new_ones_use_the_new_key() {
+async fn a_rotated_key_is_published_a_cache_lifetime_before_it_signs() {
     let ctx = context().await;
     let env = signin_environment(&ctx).await;
     let old = token_of(&sign_in(&ctx, &env, &address("rot")).await);
@@ -278,11 +295,65 @@ async fn after_rotation_old_tokens_verify_until_they_expire_and_new_ones_use_the
     assert!(claims_by_jwks(&keys, &old, &issuer(&env)).is_some(), "an old token still verifies");
     assert_eq!(get_me(&ctx, &env, &old).await.0, 200);
 
-    // A container that reads the environment now signs with the new key.
+    // Until the lead has passed, even a container reading the environment now signs with the
+    // old key: relying parties' cached JWKS may not list the new one yet.
+    let fresh = context_unprepared(&endpoint(), EMAIL_FROM, ctx.store.table_name()).await;
+    let token = token_of(&sign_in(&fresh, &env, &address("rot1")).await);
+    assert_eq!(jsonwebtoken::decode_header(&token).unwrap().kid.unwrap(), old_kid);
+    let key = kms_key(&ctx).await;
+    let again = userfields::admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), &key, env.id, std::time::Duration::ZERO).await;
+    assert_eq!(again.unwrap_err().code, "rotation_pending");
+
+    pass_rotation_lead(&ctx, &env).await;
     let fresh = context_unprepared(&endpoint(), EMAIL_FROM, ctx.store.table_name()).await;
     let token = token_of(&sign_in(&fresh, &env, &address("rot2")).await);
     assert_eq!(jsonwebtoken::decode_header(&token).unwrap().kid.unwrap(), new_kid);
-    assert!(claims_by_jwks(&keys, &token, &issuer(&env)).is_some());
+    assert!(claims_by_jwks(&keys, &token, &issuer(&env)).is_some(), "the JWKS read before it signed lists it");
+    assert_eq!(get_me(&fresh, &env, &old).await.0, 200, "the old key's tokens live on");
+}
+
+#[tokio::test]
+async fn a_revoked_signing_key_is_unpublished_and_its_tokens_refused_at_once() {
+    let ctx = context().await;
+    let env = signin_environment(&ctx).await;
+    let token = token_of(&sign_in(&ctx, &env, &address("leak")).await);
+    let leaked = jsonwebtoken::decode_header(&token).unwrap().kid.unwrap();
+    assert_eq!(get_me(&ctx, &env, &token).await.0, 200, "this container now caches the key");
+    let key = kms_key(&ctx).await;
+    let replacement = userfields::admin::revoke_signing_key(&ctx.store, ctx.keyring.kms(), Some(&key), env.id, &leaked).await.unwrap();
+    let replacement = replacement.expect("the signing key was revoked, so a new one signs");
+    assert_error(&get_me(&ctx, &env, &token).await, 401, "unauthorized", None);
+    let (_, keys) = jwks(&ctx, &env).await;
+    let kids: Vec<&str> = keys["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    assert_eq!(kids, [replacement.as_str()]);
+    let fresh = context_unprepared(&endpoint(), EMAIL_FROM, ctx.store.table_name()).await;
+    let token = token_of(&sign_in(&fresh, &env, &address("after")).await);
+    assert_eq!(jsonwebtoken::decode_header(&token).unwrap().kid.unwrap(), replacement);
+    assert_eq!(get_me(&fresh, &env, &token).await.0, 200);
+    let unknown = userfields::admin::revoke_signing_key(&ctx.store, ctx.keyring.kms(), Some(&key), env.id, "nope").await;
+    assert_eq!(unknown.unwrap_err().code, "not_found");
+}
+
+#[tokio::test]
+async fn tokens_pass_the_checks_of_api_gateways_jwt_authorizer() {
+    let ctx = context().await;
+    let env = signin_environment(&ctx).await;
+    let token = token_of(&sign_in(&ctx, &env, &address("apigw")).await);
+    let (_, keys) = jwks(&ctx, &env).await;
+    let env_id = env.id.to_string();
+    let claims = claims_as_api_gateway(&keys, &token, &issuer(&env), &[&env_id]).expect("accepted with the default audience");
+    assert_eq!(claims["aud"], env_id);
+    assert!(claims_as_api_gateway(&keys, &token, &issuer(&env), &["another-api"]).is_none());
+    assert!(claims_as_api_gateway(&keys, &token, "https://elsewhere.test", &[&env_id]).is_none());
+
+    userfields::admin::set_audience(&ctx.store, env.id, "https://api.example.com").await.unwrap();
+    let fresh = context_unprepared(&endpoint(), EMAIL_FROM, ctx.store.table_name()).await;
+    let token = token_of(&sign_in(&fresh, &env, &address("apigw2")).await);
+    let claims = claims_as_api_gateway(&keys, &token, &issuer(&env), &["https://api.example.com"]).expect("the set audience");
+    assert_eq!(claims["aud"], "https://api.example.com");
+    assert!(claims_as_api_gateway(&keys, &token, &issuer(&env), &[&env_id]).is_none());
+    let bad = userfields::admin::set_audience(&ctx.store, env.id, "").await.unwrap_err();
+    assert_eq!(bad.code, "invalid_audience");
 }
 
 #[tokio::test]
@@ -364,4 +435,62 @@ async fn deleting_a_user_ends_its_sessions_and_leaves_nothing() {
     let items = db.scan().table_name(ctx.store.table_name()).send().await.unwrap().items.unwrap_or_default();
     let left: Vec<String> = items.iter().map(|i| format!("{i:?}")).filter(|t| t.contains(&id.to_string())).collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+async fn revoke_sessions(ctx: &userfields::context::AppContext, env: &Env, user: Uuid) -> (u16, Option<Value>) {
+    let resp = handlers_revoke(ctx, event("revoke-user-sessions.json", env, Some(user))).await;
+    let status = resp.status().as_u16();
+    let body: &[u8] = resp.body().as_ref();
+    (status, (!body.is_empty()).then(|| serde_json::from_slice(body).unwrap()))
+}
+
+async fn handlers_revoke(ctx: &userfields::context::AppContext, req: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
+    userfields::handlers::revoke_user_sessions::handle(ctx, req).await
+}
+
+#[tokio::test]
+async fn the_operator_ends_every_session_of_a_user() {
+    let ctx = context().await;
+    let env = signin_environment(&ctx).await;
+    let email = address("revoked");
+    let first = sign_in(&ctx, &env, &email).await;
+    clear_rate_counters(&ctx, &env, &email).await;
+    let second = sign_in(&ctx, &env, &email).await;
+    let id = user_id_of(&first);
+    for body in [&first, &second] {
+        assert_eq!(get_me(&ctx, &env, &token_of(body)).await.0, 200);
+    }
+    assert_eq!(revoke_sessions(&ctx, &env, id).await, (204, None));
+    for body in [&first, &second] {
+        assert_error(&get_me(&ctx, &env, &token_of(body)).await, 401, "unauthorized", None);
+    }
+    assert_eq!(revoke_sessions(&ctx, &env, id).await.0, 204, "no session left is no error");
+    let (status, body) = revoke_sessions(&ctx, &env, Uuid::new_v4()).await;
+    assert_error(&(status, body.unwrap()), 404, "not_found", Some("userId"));
+    // A key of another environment, or one that cannot write users, is refused.
+    let other = environment(&ctx).await;
+    let foreign = Env { id: env.id, key: other.key };
+    assert_eq!(revoke_sessions(&ctx, &foreign, id).await.0, 403);
+    let reader = userfields::admin::create_api_key(&ctx.store, env.id, "reader", userfields::auth::scopes::Scopes::parse_list(&["users:read"]).unwrap()).await.unwrap();
+    assert_eq!(revoke_sessions(&ctx, &Env { id: env.id, key: reader.key }, id).await.0, 403);
+}
+
+#[tokio::test]
+async fn a_sign_in_that_newly_verifies_a_record_ends_its_other_sessions() {
+    let ctx = context().await;
+    let env = signin_environment(&ctx).await;
+    settings(&ctx, &env, json!([{"name": "email", "type": "standard", "verify": false}])).await;
+    let first = address("first");
+    let earlier = sign_in(&ctx, &env, &first).await;
+    let id = user_id_of(&earlier);
+    // The operator moves the record to an address nobody has proven yet.
+    let owner = address("owner");
+    let (status, body) = update_user(&ctx, &env, id, json!({ "email": owner })).await;
+    assert_eq!((status, body["user"]["emailVerifiedAt"].clone()), (200, Value::Null), "{body}");
+    assert_eq!(get_me(&ctx, &env, &token_of(&earlier)).await.0, 200);
+    // The address's owner signs in: the record is theirs now, and the earlier session ends.
+    let bound = sign_in(&ctx, &env, &owner).await;
+    assert_eq!(user_id_of(&bound), id);
+    assert_error(&get_me(&ctx, &env, &token_of(&earlier)).await, 401, "unauthorized", None);
+    assert_eq!(get_me(&ctx, &env, &token_of(&bound)).await.0, 200);
 }

@@ -10,11 +10,18 @@
 //!   userfields revoke-api-key --id ID        delete a key by its public id (the `uf_<id>_...` part)
 //!   userfields revoke-api-key                delete the key read from standard input
 //!                                            (warm functions forget a revoked key within 60 s)
-//!   userfields rotate-signing-key ENVIRONMENT_ID
-//!                                            a new RSA key signs the environment's tokens; the
-//!                                            old one stays in the JWKS until its tokens expire
+//!   userfields rotate-signing-key ENVIRONMENT_ID [--lead SECONDS]
+//!                                            a new RSA key is published at once and signs the
+//!                                            environment's tokens SECONDS later (default 7200:
+//!                                            what API Gateway may cache a JWKS for); the old
+//!                                            one stays in the JWKS until its tokens expire
 //!                                            (needs SIGNING_KMS_KEY_ID; create-environment makes
 //!                                            the first key when it is set)
+//!   userfields revoke-signing-key ENVIRONMENT_ID KID
+//!                                            retire a leaked key at once: out of the JWKS, its
+//!                                            tokens refused; a new key signs if it signed
+//!   userfields set-audience ENVIRONMENT_ID AUDIENCE
+//!                                            the tokens' `aud` (default: the environment id)
 //!   userfields set-session-length ENVIRONMENT_ID SECONDS
 //!                                            how long end-user sign-ins last (default 7 days)
 //!   userfields verify-sender                 register EMAIL_FROM as an SES identity
@@ -43,7 +50,8 @@ use uuid::Uuid;
 
 const USAGE: &str = "usage: userfields create-table | create-environment [--name NAME] | \
 create-api-key ENVIRONMENT_ID [--name NAME] [--scopes S1,S2] | list-api-keys ENVIRONMENT_ID | \
-revoke-api-key --id ID | revoke-api-key (key on stdin) | rotate-signing-key ENVIRONMENT_ID | \
+revoke-api-key --id ID | revoke-api-key (key on stdin) | rotate-signing-key ENVIRONMENT_ID [--lead SECONDS] | \
+revoke-signing-key ENVIRONMENT_ID KID | set-audience ENVIRONMENT_ID AUDIENCE | \
 set-session-length ENVIRONMENT_ID SECONDS | verify-sender | \
 switch-to-unique ENVIRONMENT_ID FIELD | export ENVIRONMENT_ID [--format jsonl|csv] | \
 import ENVIRONMENT_ID FILE.jsonl [--report FAILURES.jsonl] | reconcile-claims ENVIRONMENT_ID [--repair]";
@@ -83,7 +91,10 @@ async fn main() -> ExitCode {
         ["list-api-keys", env] => list_api_keys(&ctx, env).await,
         ["revoke-api-key", "--id", id] => revoke_api_key_by_id(&ctx, id).await,
         ["revoke-api-key"] => revoke_api_key(&ctx).await,
-        ["rotate-signing-key", env] => rotate_signing_key(ctx, env).await,
+        ["rotate-signing-key", env] => rotate_signing_key(ctx, env, None).await,
+        ["rotate-signing-key", env, "--lead", seconds] => rotate_signing_key(ctx, env, Some(seconds)).await,
+        ["revoke-signing-key", env, kid] => revoke_signing_key(ctx, env, kid).await,
+        ["set-audience", env, audience] => set_audience(ctx, env, audience).await,
         ["set-session-length", env, seconds] => set_session_length(ctx, env, seconds).await,
         ["verify-sender"] => verify_sender(&ctx).await,
         ["switch-to-unique", env, field] => switch_to_unique(&ctx, env, field).await,
@@ -125,7 +136,7 @@ async fn create_table(ctx: &AppContext) -> Result<(), ApiError> {
 async fn create_environment(ctx: &AppContext, name: &str) -> Result<(), ApiError> {
     let (env, key) = admin::create_environment(&ctx.store, name).await?;
     let signing = match &ctx.settings.signing_kms_key_id {
-        Some(kms_key) => Some(admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), kms_key, env).await?),
+        Some(kms_key) => Some(admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), kms_key, env, admin::DEFAULT_ROTATION_LEAD).await?),
         None => {
             eprintln!("SIGNING_KMS_KEY_ID is not set: end users cannot sign in until `userfields rotate-signing-key {env}`");
             None
@@ -135,14 +146,33 @@ async fn create_environment(ctx: &AppContext, name: &str) -> Result<(), ApiError
     Ok(())
 }
 
-async fn rotate_signing_key(ctx: &AppContext, env: &str) -> Result<(), ApiError> {
+async fn rotate_signing_key(ctx: &AppContext, env: &str, lead: Option<&str>) -> Result<(), ApiError> {
     let env = environment_id(env)?;
+    let lead = match lead {
+        None => admin::DEFAULT_ROTATION_LEAD,
+        Some(text) => std::time::Duration::from_secs(text.parse().map_err(|_| usage("SECONDS is a whole number"))?),
+    };
     let kms_key = ctx.settings.signing_kms_key_id.as_deref().ok_or_else(|| {
         usage("set SIGNING_KMS_KEY_ID to the KMS key signing keys are encrypted under (the stack's SigningKeysKmsKey output)")
     })?;
-    let kid = admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), kms_key, env).await?;
-    println!("{}", serde_json::json!({ "environmentId": env, "signingKeyId": kid }));
-    eprintln!("the new key signs within a minute; the previous one stays published until its tokens expire");
+    let kid = admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), kms_key, env, lead).await?;
+    println!("{}", serde_json::json!({ "environmentId": env, "signingKeyId": kid, "signsInSeconds": lead.as_secs() }));
+    eprintln!("the new key is published now and signs in {} s; the previous one stays published until its tokens expire", lead.as_secs());
+    Ok(())
+}
+
+async fn revoke_signing_key(ctx: &AppContext, env: &str, kid: &str) -> Result<(), ApiError> {
+    let env = environment_id(env)?;
+    let replacement = admin::revoke_signing_key(&ctx.store, ctx.keyring.kms(), ctx.settings.signing_kms_key_id.as_deref(), env, kid).await?;
+    println!("{}", serde_json::json!({ "environmentId": env, "revokedKeyId": kid, "signingKeyId": replacement }));
+    eprintln!("{kid} is out of the JWKS and its tokens are refused from now on");
+    Ok(())
+}
+
+async fn set_audience(ctx: &AppContext, env: &str, audience: &str) -> Result<(), ApiError> {
+    let env = environment_id(env)?;
+    admin::set_audience(&ctx.store, env, audience).await?;
+    eprintln!("tokens of {env} signed from now on carry aud {audience:?} (containers pick it up within a minute)");
     Ok(())
 }
 

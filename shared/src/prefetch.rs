@@ -10,7 +10,7 @@ use crate::http::public_base;
 use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
 use crate::store::keys::{self, Key};
-use crate::store::{key_grant, parse_session, Session, StoredFields, Verification};
+use crate::store::{key_grant, parse_session, parse_signing_key, Session, StoredFields, Verification};
 use crate::tokens::claims::issuer;
 use crate::tokens::keyring::{session_required, MAX_TOKEN_CHARS};
 use crate::tokens::TokenClaims;
@@ -157,14 +157,22 @@ impl AppContext {
     async fn with_session(&self, req: &Request, env: Uuid, reads: Reads) -> ApiResult<Prefetched> {
         let token = bearer(req, MAX_TOKEN_CHARS).ok_or_else(session_required)?;
         let issuer = issuer(&public_base(req, self.settings.public_base_url.as_deref()), env);
-        let claims = self.keyring.verify(&self.store, env, token, &issuer).await?;
+        let (claims, kid) = self.keyring.verify(&self.store, env, token, &issuer).await?;
+        // With the session, in the same read: the signing key, so a revoked one is refused at
+        // once whatever this container cached. (`aud` is the relying parties' to check: every
+        // audience of this environment's tokens is this API's.)
         let session_key = keys::session(env, claims.sub, claims.sid);
+        let signing_key = keys::signing_key(env, &kid);
         let reads = Reads { user: Some(claims.sub), ..reads };
-        let batch = self.plan(env, reads, Some(session_key.clone()));
+        let mut batch = self.plan(env, reads, Some(session_key.clone()));
+        batch.wanted.push(signing_key.clone());
         let mut found = self.store.batch_get(&batch.wanted).await?;
+        let now = Timestamp::now();
+        let published = found.take(&signing_key).map(parse_signing_key).transpose()?.is_some_and(|k| k.is_published(now));
         let session = found.take(&session_key).map(parse_session).transpose()?;
-        let Some(session) = session.filter(|s| s.is_live(Timestamp::now()) && s.user_id == claims.sub) else {
-            tracing::info!(user_id = %claims.sub, "session ended or expired");
+        let session = session.filter(|s| s.is_live(now) && s.user_id == claims.sub);
+        let (Some(session), true) = (session, published) else {
+            tracing::info!(user_id = %claims.sub, key_published = published, "session ended or expired, or its key was retired");
             return Err(session_required());
         };
         let prefetched = self.finish(env, &batch, &mut found, Some(SignedIn { claims, session, issuer }))?;

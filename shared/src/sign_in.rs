@@ -91,7 +91,7 @@ pub async fn verify(ctx: &AppContext, env: Uuid, issuer: String, attempt: &CodeA
             Err(Bind::HolderMoved) => return Err(StoreError::Conflict.into()),
         }
     };
-    let claims = TokenClaims::new(issuer, &user, &fields, &session, Timestamp::now());
+    let claims = TokenClaims::new(issuer, environment.audience(env), &user, &fields, &session, Timestamp::now());
     let jwt = ctx.keyring.sign(&ctx.store, env, &environment, &claims).await?;
     tracing::info!(user_id = %user.id, new_user, "signed in");
     Ok(SignedInUser { user, fields, new_user, jwt, expires_at: session.expires_at })
@@ -133,6 +133,15 @@ async fn bind(
         (Some(_), _) => return Err(Bind::HolderMoved),
         (None, _) => (None, true),
     };
+    // A record whose address was not proven (the operator wrote it unverified) may have been
+    // signed into through another address: once its address's owner proves it, those sessions
+    // end. (Ended before the bind commits: if the bind then fails, nobody lost anything theirs.)
+    if let Some(record) = before.as_ref().filter(|b| b.profile.email_verified_at.is_none()) {
+        let ended = ctx.store.end_sessions(env, record.id).await?;
+        if ended > 0 {
+            tracing::info!(user_id = %record.id, ended, "sessions ended: the record's address was newly verified");
+        }
+    }
     let mut after = before.clone().unwrap_or_else(|| User::new(Uuid::new_v4(), env, now));
     after.updated_at = now;
     // A bound record keeps its address as it was written; a new user gets it as typed.
@@ -162,7 +171,9 @@ pub async fn refreshed_token(
     user: &User,
     fields: &FieldSettings,
 ) -> ApiResult<Option<(String, Timestamp)>> {
-    let claims = TokenClaims::new(signed_in.issuer.clone(), user, fields, &signed_in.session, Timestamp::now());
+    // The session keeps the audience it was signed in under (an older token's, none).
+    let audience = signed_in.claims.aud.clone().unwrap_or_else(|| env.to_string());
+    let claims = TokenClaims::new(signed_in.issuer.clone(), audience, user, fields, &signed_in.session, Timestamp::now());
     if signed_in.claims.same_grant(&claims) {
         return Ok(None);
     }

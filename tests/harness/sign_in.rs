@@ -29,10 +29,35 @@ pub async fn signin_environment(ctx: &AppContext) -> Env {
     env
 }
 
-/// A new signing key for `env`; its id.
+/// A new signing key for `env`, published now and signing after the default lead (at once for
+/// an environment's first key); its id.
 pub async fn rotate(ctx: &AppContext, env: &Env) -> String {
+    rotate_with_lead(ctx, env, userfields::admin::DEFAULT_ROTATION_LEAD).await
+}
+
+pub async fn rotate_with_lead(ctx: &AppContext, env: &Env, lead: std::time::Duration) -> String {
     let key = kms_key(ctx).await;
-    userfields::admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), &key, env.id).await.expect("a signing key is made")
+    userfields::admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), &key, env.id, lead).await.expect("a signing key is made")
+}
+
+/// The claims of `token` checked as API Gateway's JWT authorizer checks them: RS256, a `kid`
+/// found in `jwks`, the signature, `iss`, `aud` (one of `audiences`), `exp` and `iat` present,
+/// not expired, not issued in the future; `None` if it would be refused.
+pub fn claims_as_api_gateway(jwks: &Value, token: &str, issuer: &str, audiences: &[&str]) -> Option<Value> {
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    if header.alg != Algorithm::RS256 {
+        return None;
+    }
+    let kid = header.kid?;
+    let key = jwks["keys"].as_array()?.iter().find(|k| k["kid"] == kid.as_str())?;
+    let decoding = DecodingKey::from_rsa_components(key["n"].as_str()?, key["e"].as_str()?).ok()?;
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(audiences);
+    validation.set_required_spec_claims(&["exp", "iat", "iss", "aud"]);
+    let claims = jsonwebtoken::decode::<Value>(token, &decoding, &validation).ok()?.claims;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64;
+    (claims["iat"].as_i64()? <= now + 5).then_some(claims)
 }
 
 /// The fixture with `{{token}}`, the source address and the body filled in.

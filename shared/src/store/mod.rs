@@ -33,7 +33,7 @@ pub use users::{parse_user, Side, UserPage};
 pub use verifications::{parse_verification, Verification};
 pub use rate_limits::{Charge, RateLimit};
 pub use sessions::{parse_session, Session};
-pub use signing_keys::{parse_environment, parse_signing_key, EnvironmentRecord, SigningKeyRecord};
+pub use signing_keys::{parse_environment, parse_signing_key, EnvironmentRecord, KeyChange, SigningKeyRecord};
 
 use crate::aws::json_service::JsonService;
 

@@ -16,6 +16,10 @@ pub const SCOPE_INCOMPLETE: &str = "requiresAdditionalAuth";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenClaims {
     pub iss: String,
+    /// The environment's audience (its id unless set): what API Gateway's JWT authorizer and
+    /// other relying parties check. Absent only on tokens issued before it was added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
     pub sub: Uuid,
     pub sid: Uuid,
     pub environment_id: Uuid,
@@ -37,7 +41,7 @@ pub struct TokenClaims {
 impl TokenClaims {
     /// The claims for `user` in `session`, judged by the current configuration. The token
     /// expires with its session.
-    pub fn new(issuer: String, user: &User, fields: &FieldSettings, session: &Session, now: Timestamp) -> Self {
+    pub fn new(issuer: String, audience: String, user: &User, fields: &FieldSettings, session: &Session, now: Timestamp) -> Self {
         // The scope counts every required field, the operator's too (a required `view` field
         // gates access until the operator fills it); a hidden one is never named.
         let complete = fields.missing(&user.profile).is_empty();
@@ -46,6 +50,7 @@ impl TokenClaims {
         let email = user.profile.email.as_ref().filter(|_| fields.get("email").is_none_or(|f| f.spec.user_access != UserAccess::Hidden));
         Self {
             iss: issuer,
+            aud: Some(audience),
             sub: user.id,
             sid: session.sid,
             environment_id: user.project_environment_id,

@@ -77,7 +77,7 @@ impl Keyring {
     /// 0.67 ms (docs/benchmarks.md). Tokens are verified with `jsonwebtoken`, here and in the
     /// tests, so what this writes is checked by the library.
     pub async fn sign(&self, store: &Store, env: Uuid, environment: &EnvironmentRecord, claims: &TokenClaims) -> ApiResult<String> {
-        let kid = environment.current_signing_key.as_deref().ok_or_else(|| no_signing_key(env))?;
+        let kid = environment.signing_kid(Timestamp::now()).ok_or_else(|| no_signing_key(env))?;
         let key = self.signing_key(store, env, kid).await?;
         let header = serde_json::json!({ "alg": "RS256", "typ": "JWT", "kid": kid });
         let payload = serde_json::to_vec(claims).expect("claims always serialize");
@@ -122,11 +122,12 @@ impl Keyring {
         })
     }
 
-    /// The claims of `token` if it is an unexpired RS256 token of `env`'s issuer, signed by one of
-    /// its published keys.
-    pub async fn verify(&self, store: &Store, env: Uuid, token: &str, issuer: &str) -> Result<TokenClaims, ApiError> {
+    /// The claims of `token` and the key id it was signed with, if it is an unexpired RS256
+    /// token of `env`'s issuer, signed by one of its published keys. The caller checks that key
+    /// is still published and the audience (with the session, in one read).
+    pub async fn verify(&self, store: &Store, env: Uuid, token: &str, issuer: &str) -> Result<(TokenClaims, String), ApiError> {
         match self.check(store, env, token, issuer).await? {
-            Ok(claims) => Ok(claims),
+            Ok(verified) => Ok(verified),
             Err(reason) => {
                 tracing::info!(?reason, "session token refused");
                 Err(session_required())
@@ -134,13 +135,13 @@ impl Keyring {
         }
     }
 
-    async fn check(&self, store: &Store, env: Uuid, token: &str, issuer: &str) -> ApiResult<Result<TokenClaims, TokenRefusal>> {
+    async fn check(&self, store: &Store, env: Uuid, token: &str, issuer: &str) -> ApiResult<Result<(TokenClaims, String), TokenRefusal>> {
         if token.len() > MAX_TOKEN_CHARS {
             return Ok(Err(TokenRefusal::Malformed));
         }
         let Ok(header) = jsonwebtoken::decode_header(token) else { return Ok(Err(TokenRefusal::Malformed)) };
         let (Algorithm::RS256, Some(kid)) = (header.alg, header.kid) else { return Ok(Err(TokenRefusal::Malformed)) };
-        let Some(key) = self.verifying_key(store, env, kid).await? else { return Ok(Err(TokenRefusal::UnknownKey)) };
+        let Some(key) = self.verifying_key(store, env, kid.clone()).await? else { return Ok(Err(TokenRefusal::UnknownKey)) };
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_issuer(&[issuer]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
@@ -152,7 +153,7 @@ impl Keyring {
         if data.claims.environment_id != env {
             return Ok(Err(TokenRefusal::OtherEnvironment));
         }
-        Ok(Ok(data.claims))
+        Ok(Ok((data.claims, kid)))
     }
 
     async fn verifying_key(&self, store: &Store, env: Uuid, kid: String) -> ApiResult<Option<Arc<DecodingKey>>> {
