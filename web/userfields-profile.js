@@ -5,7 +5,9 @@
 //   <userfields-profile environment-id="..." api-base="https://<end-user api>"></userfields-profile>
 //
 // It signs the user in by email code when there is no session, then asks for exactly the fields
-// the server reports missing (`missingFields`), or the names in the `fields` attribute. When
+// the server reports missing (`missingFields`), or the names in the `fields` attribute. A field
+// whose `userAccess` is `view` (or a `writeOnce` one already set) is shown read-only and never
+// sent; `hidden` fields never reach the element. When
 // everything asked for is saved it dispatches `userfields-complete` (bubbles, composed) with
 // `detail: {jwt, user}`. `updateUserWithModal(names, options)` does the same in a modal dialog.
 //
@@ -18,6 +20,7 @@
 //   --userfields-accent-text     text on the accent colour    (#ffffff)
 //   --userfields-error           error text colour            (#b3261e)
 //   --userfields-background      panel background             (transparent)
+//   --userfields-readonly        read-only (`view`) fields    (#eef0f3)
 // and `::part()` names: form, label, input, error, button, status, required.
 
 const TOKEN_KEY = (env) => `userfields:${env}:jwt`;
@@ -31,6 +34,7 @@ input[type=text], input[type=email], select {
   font: inherit; padding: 0.5rem; border: 1px solid var(--userfields-border, #8a8f98);
   border-radius: var(--userfields-radius, 6px);
 }
+input[disabled], select[disabled] { background: var(--userfields-readonly, #eef0f3); color: inherit; cursor: default; }
 input:focus-visible, select:focus-visible, button:focus-visible {
   outline: 2px solid var(--userfields-accent, #2f5bea); outline-offset: 2px;
 }
@@ -204,7 +208,8 @@ export class UserfieldsProfile extends HTMLElement {
     const rows = wanted.map((field) => this.fieldRow(field, user));
     // A `view` field (or a `writeOnce` one already set) is the operator's to change: shown, never sent.
     if (!rows.some((r) => r.editable)) {
-      return this.showStatus("The rest of your profile is completed by the site's team.");
+      const note = el("p", { part: "status", role: "status", text: "The rest of your profile is completed by the site's team." });
+      return this.root.replaceChildren(el("form", { part: "form", novalidate: true }, ...rows.map((r) => r.row), note));
     }
     const formError = el("div", { class: "error", part: "error", "aria-live": "polite" });
     const submit = el("button", { type: "submit", part: "button", text: "Save" });

@@ -218,6 +218,23 @@ def main() -> int:
         print(f"screenshot: {browser.screenshot(shot.name)}")
         status, me = http("GET", f"{args.gateway}/environments/{args.environment}/me", headers={"authorization": f"Bearer {token}"})
         assert status == 200 and me["user"]["metadata"] == {"department": "blue", "badge": "ABC"}, me
+
+        # The operator adds a field the end user only sees (view) and one it never sees (hidden),
+        # both required: the form shows the first read-only and leaves the second out.
+        fields += [{"name": "jobTitle", "type": "standard", "required": True, "position": 5, "userAccess": "view"},
+                   {"name": "lastName", "type": "standard", "required": True, "position": 6, "userAccess": "hidden"}]
+        status, body = http("PUT", f"{args.gateway}/environments/{args.environment}/settings/userFields",
+                            {"fields": fields}, {"authorization": f"Bearer {args.api_key}"})
+        assert status == 200, body
+        browser.open(f"{args.gateway}/web/demo.html?{query}")
+        job = browser.find("input[name=jobTitle]")
+        assert browser.cmd("GET", f"/element/{job}/enabled") is False, "a view field is read-only"
+        status_line = browser.wait_text("[part=status]", "site's team")
+        root = browser.shadow_root()
+        found, _ = http("POST", f"{browser.session}/shadow/{root}/element", {"using": "css selector", "value": "input[name=lastName]"})
+        assert found != 200, "a hidden field is never shown"
+        print(f"view field read-only, hidden field absent: {status_line!r}")
+        browser.screenshot("access.png")
     finally:
         browser.close()
     print("browser test passed")
