@@ -7,8 +7,7 @@
 // It signs the user in by email code when there is no session, then asks for exactly the fields
 // the server reports missing (`missingFields`), or the names in the `fields` attribute. A field
 // whose `userAccess` is `view` (or a `writeOnce` one already set) is shown read-only and never
-// sent; `hidden` fields never reach the element. When
-// everything asked for is saved it dispatches `userfields-complete` (bubbles, composed) with
+// sent; `hidden` fields never reach the element. When everything asked for is saved it dispatches `userfields-complete` (bubbles, composed) with
 // `detail: {jwt, user}`. `updateUserWithModal(names, options)` does the same in a modal dialog.
 //
 // Styling, through CSS custom properties on the element (or any ancestor):
