@@ -32,8 +32,8 @@ MAX_BODY = 10 * 1024 * 1024
 NOT_FOUND = b'{"error":"No such route.","code":"not_found"}'
 
 
-def routes(template: pathlib.Path) -> list[tuple[str, re.Pattern, str]]:
-    """(method, path regex, binary) for every HttpApi event, read with a small line parser (the
+def routes(template: pathlib.Path) -> list[tuple[str, re.Pattern, str, str]]:
+    """(method, path regex, binary, path as written) for every HttpApi event, read with a small line parser (the
     template's CloudFormation tags need no YAML library here)."""
     found, binary, method = [], None, None
     for line in template.read_text().splitlines():
@@ -47,7 +47,7 @@ def routes(template: pathlib.Path) -> list[tuple[str, re.Pattern, str]]:
         elif stripped.startswith("Path:") and binary and method:
             path = stripped.split(":", 1)[1].strip()
             pattern = "^" + re.sub(r"\{[^/]+\}", "[^/]+", re.escape(path).replace(r"\{", "{").replace(r"\}", "}")) + "$"
-            found.append((method, re.compile(pattern), binary))
+            found.append((method, re.compile(pattern), binary, path))
             method = None
     return found
 
@@ -201,7 +201,7 @@ class Gateway(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path.startswith("/web/"):
             return self.static(path)
-        binary = next((b for m, p, b in self.table if m == self.command and p.match(path)), None)
+        binary = next((b for m, p, b, _ in self.table if m == self.command and p.match(path)), None)
         if binary is None:
             return self.reply(404, NOT_FOUND)
         headers = {k: v for k, v in self.headers.items() if k.lower() in ("authorization", "content-type")}

@@ -13,6 +13,7 @@ Standard library only.
 """
 
 import http.client
+import importlib.util
 import json
 import os
 import pathlib
@@ -39,18 +40,12 @@ def free_port():
 
 
 def post_route():
-    """(binary, concrete path) of the first POST HttpApi route in template.yaml."""
-    binary, method = None, None
-    for line in (ROOT / "template.yaml").read_text().splitlines():
-        stripped = line.strip()
-        if re.match(r"^  [A-Za-z0-9]+:$", line):
-            binary = None
-        if stripped.startswith("Binary:"):
-            binary = stripped.split(":", 1)[1].strip()
-        elif stripped.startswith("Method:"):
-            method = stripped.split(":", 1)[1].strip().upper()
-        elif stripped.startswith("Path:") and binary and method == "POST":
-            path = stripped.split(":", 1)[1].strip()
+    """(binary, concrete path) of the first POST HttpApi route, as the gateway reads template.yaml."""
+    spec = importlib.util.spec_from_file_location("local_gateway", ROOT / "scripts" / "local_gateway.py")
+    gateway = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gateway)
+    for method, _, binary, path in gateway.routes(ROOT / "template.yaml"):
+        if method == "POST":
             return binary, re.sub(r"\{[^/]+\}", "test-1", path)
     raise AssertionError("template.yaml has no POST HttpApi route")
 
