@@ -5,6 +5,7 @@
 use crate::model::profile_fields::premade;
 use crate::model::rejection::{Rejection, RejectionKind};
 use crate::store::{Retryable, StoreError};
+use crate::tokens::keyring::KeyringError;
 use lambda_http::http::StatusCode;
 use serde_json::{json, Map, Value};
 
@@ -57,6 +58,11 @@ impl ApiError {
 
     pub fn unauthorized() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "A valid bearer API key is required.")
+    }
+
+    /// 401 on an end user's route: no token, or one refused for any reason (the log says which).
+    pub fn session_required() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "A valid session token is required.")
     }
 
     pub fn forbidden() -> Self {
@@ -173,8 +179,24 @@ impl From<StoreError> for ApiError {
                 format!("Too many wrong codes for this email; try again in {retry_after_seconds} seconds."),
             )
             .field("verificationToken"),
-            StoreError::NoSession => crate::tokens::keyring::session_required(),
+            StoreError::NoSession => ApiError::session_required(),
             StoreError::NoEnvironment => ApiError::not_found("Environment").field("environmentId"),
+        }
+    }
+}
+
+impl From<KeyringError> for ApiError {
+    fn from(e: KeyringError) -> Self {
+        match e {
+            KeyringError::Refused(_) => ApiError::session_required(),
+            KeyringError::NoSigningKey => ApiError::unavailable("signing_key_missing", "This environment cannot issue tokens yet."),
+            KeyringError::KeyServiceUnavailable => {
+                ApiError::unavailable("key_service_unavailable", "The key service is unavailable right now; try again.")
+            }
+            KeyringError::SigningFailed => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "The token could not be signed.")
+            }
+            KeyringError::Store(e) => e.into(),
         }
     }
 }

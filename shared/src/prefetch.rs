@@ -2,7 +2,8 @@
 //! for an end user's token), the field configuration (unless cached, or when it must be fresh)
 //! and the items the handler works on, in one BatchGetItem.
 
-use crate::auth::api_keys::{api_key_hash, bearer, bearer_token};
+use crate::auth::api_keys::api_key_hash;
+use crate::http::bearer::{api_key, bearer};
 use crate::auth::scopes::Scope;
 use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
@@ -12,7 +13,7 @@ use crate::model::user::User;
 use crate::store::keys::{self, Key};
 use crate::store::{key_grant, parse_session, parse_signing_key, Session, StoredFields, Verification};
 use crate::tokens::claims::issuer;
-use crate::tokens::keyring::{session_required, MAX_TOKEN_CHARS};
+use crate::tokens::keyring::MAX_TOKEN_CHARS;
 use crate::tokens::TokenClaims;
 use crate::model::values::Timestamp;
 use lambda_http::Request;
@@ -121,7 +122,7 @@ impl AppContext {
     }
 
     async fn with_api_key(&self, req: &Request, env: Uuid, need: Scope, reads: Reads) -> ApiResult<Prefetched> {
-        let hash = api_key_hash(bearer_token(req)?);
+        let hash = api_key_hash(api_key(req)?);
         if self.unknown_keys.get(&hash).is_some() {
             return Err(ApiError::unauthorized());
         }
@@ -155,7 +156,7 @@ impl AppContext {
     /// (no read when its key is cached), then its session, user and `reads` come in one batch.
     /// A session that ended or expired, or a user that is gone, is a 401 like a bad token.
     async fn with_session(&self, req: &Request, env: Uuid, reads: Reads) -> ApiResult<Prefetched> {
-        let token = bearer(req, MAX_TOKEN_CHARS).ok_or_else(session_required)?;
+        let token = bearer(req, MAX_TOKEN_CHARS).ok_or_else(ApiError::session_required)?;
         let issuer = issuer(&public_base(req, self.settings.public_base_url.as_deref()), env);
         let (claims, kid) = self.keyring.verify(&self.store, env, token, &issuer).await?;
         // With the session, in the same read: the signing key, so a revoked one is refused at
@@ -173,11 +174,11 @@ impl AppContext {
         let session = session.filter(|s| s.is_live(now) && s.user_id == claims.sub);
         let (Some(session), true) = (session, published) else {
             tracing::info!(user_id = %claims.sub, key_published = published, "session ended or expired, or its key was retired");
-            return Err(session_required());
+            return Err(ApiError::session_required());
         };
         let prefetched = self.finish(env, &batch, &mut found, Some(SignedIn { claims, session, issuer }))?;
         if prefetched.user.is_none() {
-            return Err(session_required());
+            return Err(ApiError::session_required());
         }
         Ok(prefetched)
     }

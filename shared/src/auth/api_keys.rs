@@ -1,16 +1,10 @@
 //! API keys: `uf_<id>_<secret>`, a public id (to list, find and revoke a key without holding it)
 //! and 32 random bytes, shown once. Only the SHA-256 of the whole key is stored (a key of this
-//! entropy needs no slow hash). Requests carry them as `Authorization: Bearer <key>`. Keys made
+//! entropy needs no slow hash). Requests carry them as `Authorization: Bearer <key>` (`http::bearer`). Keys made
 //! before ids existed (`uf_<secret>`) keep working.
 
-use crate::error::{ApiError, ApiResult};
-use lambda_http::http::header::AUTHORIZATION;
-use lambda_http::Request;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-
-/// Longest bearer value looked at; a real key is 67 characters.
-const MAX_BEARER_CHARS: usize = 256;
 
 /// A key as made: its public id and the whole key (shown once, never stored).
 pub struct NewApiKey {
@@ -50,19 +44,6 @@ pub fn is_public_id(id: &str) -> bool {
 /// The stored form of a key.
 pub fn api_key_hash(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
-}
-
-/// The key from `Authorization: Bearer <key>`; anything else is a 401.
-pub fn bearer_token(req: &Request) -> ApiResult<&str> {
-    bearer(req, MAX_BEARER_CHARS).ok_or_else(ApiError::unauthorized)
-}
-
-/// The credential of `Authorization: Bearer <value>`, if there is one of at most `max_chars`.
-pub fn bearer(req: &Request, max_chars: usize) -> Option<&str> {
-    let text = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = text.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= max_chars).then_some(token)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Request parsing and response building shared by every handler.
 
+pub mod bearer;
 mod objects_only;
 
 use crate::error::{ApiError, ApiResult};

@@ -5,8 +5,7 @@
 use super::claims::TokenClaims;
 use super::keygen::encryption_context;
 use crate::cache::TtlCache;
-use crate::error::{ApiError, ApiResult};
-use crate::store::{EnvironmentRecord, SigningKeyRecord, Store};
+use crate::store::{EnvironmentRecord, SigningKeyRecord, Store, StoreError};
 use crate::model::values::Timestamp;
 use aws_config::SdkConfig;
 use aws_lc_rs::rand::SystemRandom;
@@ -14,7 +13,6 @@ use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use lambda_http::http::StatusCode;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use uuid::Uuid;
@@ -45,13 +43,27 @@ pub enum TokenRefusal {
     OtherEnvironment,
 }
 
-pub fn session_required() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "A valid session token is required.")
+/// Why the keyring could not sign or verify; `error.rs` says what each means to a client.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyringError {
+    /// The token is not one of this environment's (every reason answers the same 401).
+    #[error("the token is refused: {0:?}")]
+    Refused(TokenRefusal),
+    #[error("the environment has no signing key")]
+    NoSigningKey,
+    #[error("the key service is unavailable")]
+    KeyServiceUnavailable,
+    #[error("signing a token failed")]
+    SigningFailed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
-fn no_signing_key(env: Uuid) -> ApiError {
+pub type KeyringResult<T> = Result<T, KeyringError>;
+
+fn no_signing_key(env: Uuid) -> KeyringError {
     tracing::error!(environment_id = %env, "environment has no signing key: run `userfields rotate-signing-key`");
-    ApiError::unavailable("signing_key_missing", "This environment cannot issue tokens yet.")
+    KeyringError::NoSigningKey
 }
 
 impl Keyring {
@@ -76,7 +88,7 @@ impl Keyring {
     /// which parses the private key again for every token: 1.45 ms of CPU per token against
     /// 0.67 ms (docs/benchmarks.md). Tokens are verified with `jsonwebtoken`, here and in the
     /// tests, so what this writes is checked by the library.
-    pub async fn sign(&self, store: &Store, env: Uuid, environment: &EnvironmentRecord, claims: &TokenClaims) -> ApiResult<String> {
+    pub async fn sign(&self, store: &Store, env: Uuid, environment: &EnvironmentRecord, claims: &TokenClaims) -> KeyringResult<String> {
         let kid = environment.signing_kid(Timestamp::now()).ok_or_else(|| no_signing_key(env))?;
         let key = self.signing_key(store, env, kid).await?;
         let header = serde_json::json!({ "alg": "RS256", "typ": "JWT", "kid": kid });
@@ -85,12 +97,12 @@ impl Keyring {
         let mut signature = vec![0; key.public_modulus_len()];
         key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), input.as_bytes(), &mut signature).map_err(|_| {
             tracing::error!(kid, "signing a token failed");
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "The token could not be signed.")
+            KeyringError::SigningFailed
         })?;
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
 
-    async fn signing_key(&self, store: &Store, env: Uuid, kid: &str) -> ApiResult<Arc<RsaKeyPair>> {
+    async fn signing_key(&self, store: &Store, env: Uuid, kid: &str) -> KeyringResult<Arc<RsaKeyPair>> {
         let id = (env, kid.to_string());
         if let Some(key) = self.signing.get(&id) {
             return Ok(key);
@@ -101,8 +113,8 @@ impl Keyring {
         Ok(key)
     }
 
-    async fn decrypt(&self, env: Uuid, record: &SigningKeyRecord) -> ApiResult<RsaKeyPair> {
-        let unavailable = || ApiError::unavailable("key_service_unavailable", "The key service is unavailable right now; try again.");
+    async fn decrypt(&self, env: Uuid, record: &SigningKeyRecord) -> KeyringResult<RsaKeyPair> {
+        let unavailable = || KeyringError::KeyServiceUnavailable;
         let ciphertext = STANDARD.decode(&record.encrypted_private_key).map_err(|_| {
             tracing::error!(kid = %record.kid, "stored signing key is not base64");
             unavailable()
@@ -125,17 +137,17 @@ impl Keyring {
     /// The claims of `token` and the key id it was signed with, if it is an unexpired RS256
     /// token of `env`'s issuer, signed by one of its published keys. The caller checks that key
     /// is still published and the audience (with the session, in one read).
-    pub async fn verify(&self, store: &Store, env: Uuid, token: &str, issuer: &str) -> Result<(TokenClaims, String), ApiError> {
+    pub async fn verify(&self, store: &Store, env: Uuid, token: &str, issuer: &str) -> KeyringResult<(TokenClaims, String)> {
         match self.check(store, env, token, issuer).await? {
             Ok(verified) => Ok(verified),
             Err(reason) => {
                 tracing::info!(?reason, "session token refused");
-                Err(session_required())
+                Err(KeyringError::Refused(reason))
             }
         }
     }
 
-    async fn check(&self, store: &Store, env: Uuid, token: &str, issuer: &str) -> ApiResult<Result<(TokenClaims, String), TokenRefusal>> {
+    async fn check(&self, store: &Store, env: Uuid, token: &str, issuer: &str) -> KeyringResult<Result<(TokenClaims, String), TokenRefusal>> {
         if token.len() > MAX_TOKEN_CHARS {
             return Ok(Err(TokenRefusal::Malformed));
         }
@@ -156,7 +168,7 @@ impl Keyring {
         Ok(Ok((data.claims, kid)))
     }
 
-    async fn verifying_key(&self, store: &Store, env: Uuid, kid: String) -> ApiResult<Option<Arc<DecodingKey>>> {
+    async fn verifying_key(&self, store: &Store, env: Uuid, kid: String) -> KeyringResult<Option<Arc<DecodingKey>>> {
         let id = (env, kid);
         if let Some(key) = self.verifying.get(&id) {
             return Ok(Some(key));
