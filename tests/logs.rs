@@ -67,5 +67,5 @@ async fn logs_carry_ids_and_no_secrets() {
     assert!(!text.contains(&code), "the code was logged");
     let stored = ctx.store.get_item(&userfields::store::keys::email_verification(env.id, id)).await.unwrap();
     assert!(stored.is_none(), "the verification was consumed");
-    assert!(!text.contains(&userfields::otp::hash_code(OTP_KEY, verification.parse().unwrap(), &code)));
+    assert!(!text.contains(&userfields::codes::secret::hash_code(OTP_KEY, verification.parse().unwrap(), &code)));
 }

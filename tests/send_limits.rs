@@ -86,7 +86,7 @@ async fn one_source_address_gets_a_bounded_number_of_sign_ins() {
     let ctx = context().await;
     let env = signin_environment(&ctx).await;
     let ip = "198.51.100.23";
-    let limit = userfields::send_limits::PER_SOURCE_IP.max;
+    let limit = userfields::codes::limits::PER_SOURCE_IP.max;
     for i in 0..limit {
         let (status, body) = start_from(&ctx, &env, &address(&format!("ip{i}")), ip).await;
         assert_eq!(status, 200, "{body}");
@@ -136,7 +136,7 @@ async fn an_end_users_change_to_a_taken_address_answers_as_one_to_a_free_address
         .key("pk", AttributeValue::S(pk))
         .key("sk", AttributeValue::S(sk))
         .update_expression("SET codeHash = :h")
-        .expression_attribute_values(":h", AttributeValue::S(userfields::otp::hash_code(OTP_KEY, verification, "123456")))
+        .expression_attribute_values(":h", AttributeValue::S(userfields::codes::secret::hash_code(OTP_KEY, verification, "123456")))
         .send()
         .await
         .unwrap();
@@ -148,8 +148,8 @@ async fn an_end_users_change_to_a_taken_address_answers_as_one_to_a_free_address
 async fn email_change_codes_are_bounded_per_signed_in_user_and_per_source_ip() {
     let ctx = context().await;
     let env = signin_environment(&ctx).await;
-    let per_user = userfields::send_limits::PER_END_USER.max;
-    let per_ip = userfields::send_limits::PER_SOURCE_IP_HOURLY.max;
+    let per_user = userfields::codes::limits::PER_END_USER.max;
+    let per_ip = userfields::codes::limits::PER_SOURCE_IP_HOURLY.max;
     let mut users = Vec::new();
     for i in 0..per_ip.div_ceil(per_user) + 1 {
         users.push(token_of(&sign_in(&ctx, &env, &address(&format!("changer{i}"))).await));
@@ -180,8 +180,8 @@ async fn wrong_codes_across_codes_lock_an_address_for_the_day() {
     let ctx = context().await;
     let env = signin_environment(&ctx).await;
     let email = address("locked");
-    let limit = userfields::send_limits::WRONG_CODES_PER_ADDRESS.max;
-    let per_code = userfields::otp::MAX_ATTEMPTS;
+    let limit = userfields::codes::limits::WRONG_CODES_PER_ADDRESS.max;
+    let per_code = userfields::codes::secret::MAX_ATTEMPTS;
     let mut wrong = 0;
     while wrong < limit {
         clear_rate_counters(&ctx, &env, &email).await;

@@ -7,18 +7,16 @@
 //! in as it.
 
 use crate::context::AppContext;
-use crate::email_change::{spend_refused, wrong_code_room, CodeAttempt};
+use crate::codes::attempt::wrong_code_room;
+use crate::codes::{self, limits, CodeAt, CodeAttempt};
 use crate::error::{ApiError, ApiResult};
 use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
 use crate::model::values::{Email, Timestamp};
-use crate::otp::MAX_ATTEMPTS;
 use crate::prefetch::Reads;
-use crate::send_limits;
 use crate::store::{Backoff, Session, Side, StoreError, Verification};
 use crate::tokens::TokenClaims;
 use crate::user_rules::check_configured_values;
-use crate::user_update::new_verification;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -44,13 +42,9 @@ pub async fn start(ctx: &AppContext, env: Uuid, email: &Email, source_ip: Option
     probe.profile.email = Some(email.clone());
     check_configured_values(&fields, None, &probe)?;
 
-    if !crate::otp::usable_key(&ctx.settings.otp_key) {
-        tracing::error!("this function was started without the OTP key (runtime::Needs::OtpKey)");
-        return Err(ApiError::unavailable("internal_error", "Codes cannot be issued here."));
-    }
-    let (verification, code) = new_verification(ctx, email, now, holder?);
-    let charges = [send_limits::address(email), send_limits::source_ip(source_ip)];
-    ctx.store.start_sign_in(env, &verification, &charges).await.map_err(|e| send_limits::refused(e, &charges))?;
+    let (verification, code) = codes::issue(ctx, email, now, holder?)?;
+    let charges = [limits::address(email), limits::source_ip(source_ip)];
+    ctx.store.start_sign_in(env, &verification, &charges).await.map_err(|e| limits::refused(e, &charges))?;
     ctx.mailer.send_code(email.as_str(), &code).await?;
     tracing::info!(verification = %verification.verification_uuid, "sign-in code sent");
     Ok(verification)
@@ -66,13 +60,7 @@ pub struct SignedInUser {
 
 /// Checks the code of sign-in `attempt` and signs the address's user in.
 pub async fn verify(ctx: &AppContext, env: Uuid, issuer: String, attempt: &CodeAttempt) -> ApiResult<SignedInUser> {
-    attempt.check_format()?;
-    let now = Timestamp::now();
-    let Some(spent) = ctx.store.spend_sign_in_attempt(env, attempt.verification_uuid, MAX_ATTEMPTS, now).await? else {
-        let stored = ctx.store.sign_in(env, attempt.verification_uuid).await?;
-        return Err(spend_refused(stored.as_ref(), attempt.verification_uuid, now));
-    };
-    attempt.check_code(ctx, env, &spent, now).await?;
+    let spent = attempt.redeem(ctx, env, CodeAt::SignIn, Timestamp::now()).await?;
     let environment = ctx.environment(env).await?;
     let length = environment.session_seconds.unwrap_or(DEFAULT_SESSION_SECONDS);
 

@@ -12,12 +12,10 @@ use crate::model::patch::Patch;
 use crate::model::profile_fields::ProfilePatch;
 use crate::model::user::User;
 use crate::model::values::{Email, Timestamp};
-use crate::otp::{self, CODE_TTL_SECONDS};
+use crate::codes::{self, limits};
 use crate::prefetch::{Access, Prefetched, Reads, SignedIn};
-use crate::send_limits;
 use crate::store::{Backoff, Side, Verification};
 use crate::user_rules::{apply_credentials, check_configured_values, check_required_kept};
-use lambda_http::http::StatusCode;
 use crate::http::source_ip;
 use lambda_http::Request;
 use std::sync::Arc;
@@ -194,16 +192,12 @@ async fn send_code(ctx: &AppContext, env: Uuid, user: &User, email: &Email, now:
     if held_by_another && !end_user {
         return Err(taken("email"));
     }
-    if !otp::usable_key(&ctx.settings.otp_key) {
-        tracing::error!("this function was started without the OTP key (runtime::Needs::OtpKey)");
-        return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Codes cannot be issued here."));
-    }
-    let mut charges = vec![send_limits::address(email)];
+    let (mut verification, code) = codes::issue(ctx, email, now, None)?;
+    let mut charges = vec![limits::address(email)];
     if end_user {
-        charges.extend([send_limits::end_user(user.id), send_limits::change_source_ip(from.source_ip)]);
+        charges.extend([limits::end_user(user.id), limits::change_source_ip(from.source_ip)]);
     }
-    ctx.store.charge(env, &charges, now.unix_millis()).await.map_err(|e| send_limits::refused(e, &charges))?;
-    let (mut verification, code) = new_verification(ctx, email, now, None);
+    ctx.store.charge(env, &charges, now.unix_millis()).await.map_err(|e| limits::refused(e, &charges))?;
     if held_by_another {
         verification.decoy = true;
         tracing::info!(user_id = %user.id, "email change to an address another user holds: no code sent");
@@ -212,24 +206,4 @@ async fn send_code(ctx: &AppContext, env: Uuid, user: &User, email: &Email, now:
         ctx.mailer.send_code(email.as_str(), &code).await?;
     }
     Ok(verification)
-}
-
-/// A fresh code for `email` and its stored form (the code itself is returned to be sent, never
-/// stored).
-pub fn new_verification(ctx: &AppContext, email: &Email, now: Timestamp, holder: Option<Uuid>) -> (Verification, String) {
-    let code = otp::new_code();
-    let verification_uuid = Uuid::new_v4();
-    let expires_at = now.plus_seconds(CODE_TTL_SECONDS);
-    let verification = Verification {
-        verification_uuid,
-        email: email.clone(),
-        code_hash: otp::hash_code(&ctx.settings.otp_key, verification_uuid, &code),
-        expires_at,
-        sent_at_ms: now.unix_millis(),
-        attempts: 0,
-        ttl: expires_at.unix(),
-        holder,
-        decoy: false,
-    };
-    (verification, code)
 }

@@ -173,5 +173,5 @@ pub async fn clear_rate_counters(ctx: &AppContext, env: &Env, email: &str) {
 /// The partition of `email`'s send counters in `env`.
 pub fn rate_pk(env: &Env, email: &str) -> String {
     let email = userfields::model::values::Email::parse(email).expect("a valid address");
-    format!("ENV#{}#RATE#{}", env.id, userfields::send_limits::address_subject(&email))
+    format!("ENV#{}#RATE#{}", env.id, userfields::codes::limits::address_subject(&email))
 }

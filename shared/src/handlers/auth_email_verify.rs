@@ -3,7 +3,7 @@
 
 use super::view::{TokenView, UserView};
 use crate::context::AppContext;
-use crate::email_change::CodeAttempt;
+use crate::codes::CodeAttempt;
 use crate::error::ApiResult;
 use crate::http::{environment_id, json_body, json_response, public_base, respond};
 use crate::sign_in;

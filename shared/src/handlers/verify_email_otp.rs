@@ -4,7 +4,8 @@
 use super::view::{UserEnvelope, UserView};
 use crate::auth::scopes::Scope;
 use crate::context::AppContext;
-use crate::email_change::{verify_change, CodeAttempt};
+use crate::codes::CodeAttempt;
+use crate::email_change::verify_change;
 use crate::error::ApiResult;
 use crate::http::{environment_id, json_body, json_response, respond, user_id};
 use crate::prefetch::{Access, Reads};

@@ -1,5 +1,5 @@
-//! One-time email codes: drawn from the OS CSPRNG, stored only as HMAC-SHA256 under the
-//! deployment's secret key, compared in constant time.
+//! The secret part of a one-time code: drawn from the OS CSPRNG, stored only as HMAC-SHA256
+//! under the deployment's secret key, compared in constant time.
 
 use hmac::{Hmac, Mac};
 use rand::Rng;

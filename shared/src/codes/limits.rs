@@ -1,4 +1,4 @@
-//! How often codes may be sent, shared by sign-in and email changes. Counted per (environment,
+//! How often codes may be sent and tried, shared by sign-in and email changes. Counted per (environment,
 //! address) for every code, and per (environment, source IP) on the public sign-in route, each
 //! atomically in DynamoDB (`store::rate_limits`), so neither alternating addresses, many users
 //! naming one address, nor parallel requests can send a victim unbounded mail.
