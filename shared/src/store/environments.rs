@@ -3,7 +3,7 @@
 
 use super::attrs::{key_attrs, string_attr};
 use super::errors::StoreError;
-use super::field_config::fields_item;
+use super::field_settings::fields_item;
 use super::keys;
 use super::transact::{Condition, Guard, Tx};
 use super::{KeyRecord, Store};

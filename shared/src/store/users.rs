@@ -6,7 +6,7 @@
 use super::attrs::{json_attr, key_attrs, number_attr, string_attr, string_of, AttributeValue, Item};
 use super::dynamodb::{DeleteItem, Ignored, Page, Search};
 use super::errors::StoreError;
-use super::keys;
+use super::keys::{self, USER_INDEX_SHARDS};
 use super::reads::{parse_item, parse_json};
 use super::transact::{Condition, Guard, Tx};
 use super::rate_limits::Charge;
@@ -327,5 +327,43 @@ mod tests {
         // A string that is not the JSON of a list is an unreadable item, not a panic.
         legacy.insert(CREDENTIALS.into(), AttributeValue::S("{".into()));
         assert!(matches!(parse_user(legacy), Err(StoreError::Unreadable("user"))));
+    }
+}
+
+/// A user of the environment that could not be read, kept out of bulk work and reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable(pub Uuid);
+
+/// Reading an environment's users in bulk (a configuration change judges all of them).
+impl Store {
+    /// The ids of every user of an environment, from the sharded user index.
+    pub async fn user_ids(&self, env: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        let mut ids = Vec::new();
+        for shard in 0..USER_INDEX_SHARDS {
+            let query = Search { projection_expression: Some("gsi1sk"), ..Search::user_shard(&self.table, env, shard) };
+            for item in self.search_all("Query", query).await? {
+                ids.extend(string_of(&item, "gsi1sk").and_then(|v| Uuid::parse_str(v).ok()));
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Reads users by id, consistently, 100 a round trip; an item that does not read as a user
+    /// is reported, not fatal.
+    pub async fn users(&self, env: Uuid, ids: &[Uuid]) -> Result<(Vec<User>, Vec<Unreadable>), StoreError> {
+        let mut users = Vec::with_capacity(ids.len());
+        let mut unreadable = Vec::new();
+        for chunk in ids.chunks(100) {
+            let keys: Vec<_> = chunk.iter().map(|id| keys::profile(env, *id)).collect();
+            let mut found = self.batch_get(&keys).await?;
+            for (id, key) in chunk.iter().zip(&keys) {
+                match found.take(key).map(parse_user) {
+                    Some(Ok(user)) => users.push(user),
+                    Some(Err(_)) => unreadable.push(Unreadable(*id)),
+                    None => {} // deleted since it was listed
+                }
+            }
+        }
+        Ok((users, unreadable))
     }
 }

@@ -1,18 +1,13 @@
 //! The field configuration item (`ENV#<env>` / `FIELDS`), versioned so every change is
-//! conditional, and the bulk work a configuration change needs: reading an environment's users
-//! and recording the claims of a field that became unique.
+//! conditional.
 
-use super::attrs::{as_s, json_attr, key_attrs, number_attr, number_of, string_of, Item};
-use super::dynamodb::Search;
+use super::attrs::{as_s, json_attr, key_attrs, number_attr, number_of, Item};
 use super::errors::StoreError;
-use super::keys::{self, USER_INDEX_SHARDS};
-use super::transact::{Condition, Guard, Tx, MAX_TX_ITEMS};
-use super::users::parse_user;
+use super::keys;
+use super::transact::{Condition, Guard, Tx};
 use super::Store;
-use crate::model::claims::Claims;
 use crate::model::field_spec::FieldSpec;
 use crate::model::field_rules::FieldSettings;
-use crate::model::user::User;
 use uuid::Uuid;
 
 /// The specs are stored as one JSON string (`fieldsJson`), not as a DynamoDB list of maps: the
@@ -68,20 +63,6 @@ fn specs_of(mut item: Item) -> Option<Result<Vec<FieldSpec>, String>> {
     Some(serde_dynamo::from_attribute_value(legacy).map_err(|e| e.to_string()))
 }
 
-/// One claim [`Store::record_claims`] wrote: whose, which value, the user's version after it and
-/// the record before it.
-#[derive(Debug, Clone)]
-pub struct RecordedClaim {
-    pub user: Uuid,
-    pub value: String,
-    pub version: u64,
-    pub previous: Option<Claims>,
-}
-
-/// A user of the environment that could not be read, kept out of bulk work and reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unreadable(pub Uuid);
-
 impl Store {
     pub async fn fields(&self, env: Uuid) -> Result<StoredFields, StoreError> {
         Ok(StoredFields::from_item(self.get_item(&keys::fields(env)).await?))
@@ -98,93 +79,6 @@ impl Store {
         let mut tx = Tx::default();
         tx.put(&self.table, fields_item(env, specs, read_version + 1), Some(condition), Guard::FieldsVersion);
         self.run(tx).await.map(|()| read_version + 1)
-    }
-
-    /// The ids of every user of an environment, from the sharded user index.
-    pub async fn user_ids(&self, env: Uuid) -> Result<Vec<Uuid>, StoreError> {
-        let mut ids = Vec::new();
-        for shard in 0..USER_INDEX_SHARDS {
-            let query = Search { projection_expression: Some("gsi1sk"), ..Search::user_shard(&self.table, env, shard) };
-            for item in self.search_all("Query", query).await? {
-                ids.extend(string_of(&item, "gsi1sk").and_then(|v| Uuid::parse_str(v).ok()));
-            }
-        }
-        Ok(ids)
-    }
-
-    /// Reads users by id, consistently, 100 a round trip; an item that does not read as a user
-    /// is reported, not fatal.
-    pub async fn users(&self, env: Uuid, ids: &[Uuid]) -> Result<(Vec<User>, Vec<Unreadable>), StoreError> {
-        let mut users = Vec::with_capacity(ids.len());
-        let mut unreadable = Vec::new();
-        for chunk in ids.chunks(100) {
-            let keys: Vec<_> = chunk.iter().map(|id| keys::profile(env, *id)).collect();
-            let mut found = self.batch_get(&keys).await?;
-            for (id, key) in chunk.iter().zip(&keys) {
-                match found.take(key).map(parse_user) {
-                    Some(Ok(user)) => users.push(user),
-                    Some(Err(_)) => unreadable.push(Unreadable(*id)),
-                    None => {} // deleted since it was listed
-                }
-            }
-        }
-        Ok((users, unreadable))
-    }
-
-    /// Records that each user holds its value of `field` (a field becoming unique): the claim
-    /// item and the user's claims record, per user in step with its version, in transactions of
-    /// 50 users. On failure ([`StoreError::Taken`], [`StoreError::UserChanged`], ...) the error
-    /// comes with what earlier transactions wrote, for [`Store::undo_claims`].
-    pub async fn record_claims(
-        &self,
-        env: Uuid,
-        field: &str,
-        holders: &[(&User, String)],
-        fields: &FieldSettings,
-    ) -> Result<Vec<RecordedClaim>, (Vec<RecordedClaim>, StoreError)> {
-        let mut written = Vec::with_capacity(holders.len());
-        for chunk in holders.chunks(MAX_TX_ITEMS / 2) {
-            let mut tx = Tx::default();
-            let mut batch = Vec::with_capacity(chunk.len());
-            for (user, value) in chunk {
-                let mut claims = user.recorded_claims(fields);
-                claims.insert(field, value.clone());
-                self.take_claim(&mut tx, env, field, value, user.id);
-                self.set_claims_record(&mut tx, env, user.id, user.version, Some(&claims));
-                batch.push(RecordedClaim {
-                    user: user.id,
-                    value: value.clone(),
-                    version: user.version + 1,
-                    previous: user.held_claims.clone(),
-                });
-            }
-            match self.run(tx).await {
-                Ok(()) => written.extend(batch),
-                Err(e) => return Err((written, e)),
-            }
-        }
-        Ok(written)
-    }
-
-    /// Takes back what [`Store::record_claims`] wrote, user by user: the claim goes and the
-    /// record returns to what it was, if the user has not changed since (a user saved since
-    /// then already holds exactly what its new record says). Best effort: failures are logged
-    /// and counted, and `reconcile-claims` finds anything left.
-    pub async fn undo_claims(&self, env: Uuid, field: &str, written: &[RecordedClaim]) -> usize {
-        let mut failed = 0;
-        for claim in written {
-            let mut tx = Tx::default();
-            self.release_claim(&mut tx, env, field, &claim.value, claim.user);
-            self.set_claims_record(&mut tx, env, claim.user, claim.version, claim.previous.as_ref());
-            match self.run(tx).await {
-                Ok(()) | Err(StoreError::UserChanged) => {}
-                Err(e) => {
-                    failed += 1;
-                    tracing::error!(error = %e, field, "could not take back a claim; reconcile-claims will find it");
-                }
-            }
-        }
-        failed
     }
 }
 
