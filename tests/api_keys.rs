@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
-use userfields::admin;
+use userfields::ops::api_keys;
 use userfields::auth::api_keys::api_key_hash;
 use userfields::auth::scopes::{Scope, Scopes};
 use userfields::handlers::{get_user, user_field_settings};
@@ -15,19 +15,19 @@ use uuid::Uuid;
 async fn rotated_keys_work_and_revoked_keys_stop() {
     let ctx = context().await;
     let env = environment(&ctx).await;
-    let second = admin::create_api_key(&ctx.store, env.id, "rotation", Scopes::all()).await.unwrap();
+    let second = api_keys::create_api_key(&ctx.store, env.id, "rotation", Scopes::all()).await.unwrap();
     let second = Env { id: env.id, key: second.key };
     assert_ne!(second.key, env.key);
     assert_eq!(create_user(&ctx, &second, json!({})).await.0, 201);
 
-    assert!(admin::revoke_api_key(&ctx.store, &env.key).await.unwrap());
-    assert!(!admin::revoke_api_key(&ctx.store, &env.key).await.unwrap(), "already gone");
+    assert!(api_keys::revoke_api_key(&ctx.store, &env.key).await.unwrap());
+    assert!(!api_keys::revoke_api_key(&ctx.store, &env.key).await.unwrap(), "already gone");
     // A container that never cached it refuses it at once.
     let fresh = context_unprepared(&endpoint(), EMAIL_FROM, ctx.store.table_name()).await;
     assert_error(&create_user(&fresh, &env, json!({})).await, 401, "unauthorized", None);
     assert_eq!(create_user(&fresh, &second, json!({})).await.0, 201);
 
-    let missing = admin::create_api_key(&ctx.store, Uuid::new_v4(), "x", Scopes::all()).await.unwrap_err();
+    let missing = api_keys::create_api_key(&ctx.store, Uuid::new_v4(), "x", Scopes::all()).await.unwrap_err();
     assert_eq!(missing, StoreError::NoEnvironment);
 }
 
@@ -35,7 +35,7 @@ async fn rotated_keys_work_and_revoked_keys_stop() {
 async fn keys_are_listed_by_id_and_revoked_by_id_without_the_secret() {
     let ctx = context().await;
     let env = environment(&ctx).await;
-    let reader = admin::create_api_key(&ctx.store, env.id, "analytics", Scopes::parse_list(&["users:read"]).unwrap()).await.unwrap();
+    let reader = api_keys::create_api_key(&ctx.store, env.id, "analytics", Scopes::parse_list(&["users:read"]).unwrap()).await.unwrap();
     let listed = ctx.store.api_keys(env.id).await.unwrap();
     assert_eq!(listed.len(), 2);
     let entry = listed.iter().find(|k| k.id == reader.id).expect("the new key is listed");
@@ -43,8 +43,8 @@ async fn keys_are_listed_by_id_and_revoked_by_id_without_the_secret() {
     let text = serde_json::to_string(&listed).unwrap();
     assert!(!text.contains(&reader.key[20..]) && !text.contains(&api_key_hash(&reader.key)), "no secret is listed");
 
-    assert!(admin::revoke_api_key_by_id(&ctx.store, &reader.id).await.unwrap());
-    assert!(!admin::revoke_api_key_by_id(&ctx.store, &reader.id).await.unwrap());
+    assert!(api_keys::revoke_api_key_by_id(&ctx.store, &reader.id).await.unwrap());
+    assert!(!api_keys::revoke_api_key_by_id(&ctx.store, &reader.id).await.unwrap());
     assert_eq!(ctx.store.api_keys(env.id).await.unwrap().len(), 1);
     let fresh = context_unprepared(&endpoint(), EMAIL_FROM, ctx.store.table_name()).await;
     let gone = Env { id: env.id, key: reader.key };
@@ -61,7 +61,7 @@ async fn a_key_can_do_only_what_its_scopes_allow() {
     let env = environment(&ctx).await;
     let (_, user) = create_user(&ctx, &env, json!({})).await;
     let user = user_id_of(&user);
-    let reader = admin::create_api_key(&ctx.store, env.id, "reader", Scopes::parse_list(&["users:read"]).unwrap()).await.unwrap();
+    let reader = api_keys::create_api_key(&ctx.store, env.id, "reader", Scopes::parse_list(&["users:read"]).unwrap()).await.unwrap();
     let reader = Env { id: env.id, key: reader.key };
     assert_eq!(get_user(&ctx, &reader, user).await.0, 200);
     let got = create_user(&ctx, &reader, json!({})).await;
@@ -71,7 +71,7 @@ async fn a_key_can_do_only_what_its_scopes_allow() {
     let got = call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &reader, None)).await;
     assert_error(&got, 403, "insufficient_scope", None);
 
-    let settings = admin::create_api_key(&ctx.store, env.id, "dashboard", Scopes::from_iter([Scope::SettingsRead, Scope::SettingsWrite])).await.unwrap();
+    let settings = api_keys::create_api_key(&ctx.store, env.id, "dashboard", Scopes::from_iter([Scope::SettingsRead, Scope::SettingsWrite])).await.unwrap();
     let settings = Env { id: env.id, key: settings.key };
     let got = call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &settings, None)).await;
     assert_eq!(got.0, 200, "{}", got.1);
@@ -101,7 +101,7 @@ async fn keys_from_before_ids_and_scopes_keep_working() {
     assert_eq!(create_user(&ctx, &old, json!({})).await.0, 201);
     let got = call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &old, None)).await;
     assert_eq!(got.0, 200);
-    assert!(admin::revoke_api_key(&ctx.store, &legacy).await.unwrap());
+    assert!(api_keys::revoke_api_key(&ctx.store, &legacy).await.unwrap());
 }
 
 /// An unknown key is remembered: repeating it answers 401 without reading the table (proved

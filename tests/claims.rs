@@ -311,7 +311,7 @@ async fn a_refused_switch_to_unique_leaves_nothing_behind() {
 /// (the same operation) makes the field unique.
 #[tokio::test]
 async fn large_environments_switch_to_unique_through_the_cli_path() {
-    use userfields::field_changes::save_field_settings;
+    use userfields::ops::save_field_settings::save_field_settings;
     use userfields::model::field_rules::FieldSettings;
     let ctx = context().await;
     let env = environment(&ctx).await;

@@ -301,7 +301,7 @@ async fn a_rotated_key_is_published_a_cache_lifetime_before_it_signs() {
     let token = token_of(&sign_in(&fresh, &env, &address("rot1")).await);
     assert_eq!(jsonwebtoken::decode_header(&token).unwrap().kid.unwrap(), old_kid);
     let key = kms_key(&ctx).await;
-    let again = userfields::admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), &key, env.id, std::time::Duration::ZERO).await;
+    let again = userfields::ops::signing_keys::rotate_signing_key(&ctx.store, ctx.keyring.kms(), &key, env.id, std::time::Duration::ZERO).await;
     assert_eq!(again.unwrap_err().code, "rotation_pending");
 
     pass_rotation_lead(&ctx, &env).await;
@@ -320,7 +320,7 @@ async fn a_revoked_signing_key_is_unpublished_and_its_tokens_refused_at_once() {
     let leaked = jsonwebtoken::decode_header(&token).unwrap().kid.unwrap();
     assert_eq!(get_me(&ctx, &env, &token).await.0, 200, "this container now caches the key");
     let key = kms_key(&ctx).await;
-    let replacement = userfields::admin::revoke_signing_key(&ctx.store, ctx.keyring.kms(), Some(&key), env.id, &leaked).await.unwrap();
+    let replacement = userfields::ops::signing_keys::revoke_signing_key(&ctx.store, ctx.keyring.kms(), Some(&key), env.id, &leaked).await.unwrap();
     let replacement = replacement.expect("the signing key was revoked, so a new one signs");
     assert_error(&get_me(&ctx, &env, &token).await, 401, "unauthorized", None);
     let (_, keys) = jwks(&ctx, &env).await;
@@ -330,7 +330,7 @@ async fn a_revoked_signing_key_is_unpublished_and_its_tokens_refused_at_once() {
     let token = token_of(&sign_in(&fresh, &env, &address("after")).await);
     assert_eq!(jsonwebtoken::decode_header(&token).unwrap().kid.unwrap(), replacement);
     assert_eq!(get_me(&fresh, &env, &token).await.0, 200);
-    let unknown = userfields::admin::revoke_signing_key(&ctx.store, ctx.keyring.kms(), Some(&key), env.id, "nope").await;
+    let unknown = userfields::ops::signing_keys::revoke_signing_key(&ctx.store, ctx.keyring.kms(), Some(&key), env.id, "nope").await;
     assert_eq!(unknown.unwrap_err().code, "not_found");
 }
 
@@ -346,13 +346,13 @@ async fn tokens_pass_the_checks_of_api_gateways_jwt_authorizer() {
     assert!(claims_as_api_gateway(&keys, &token, &issuer(&env), &["another-api"]).is_none());
     assert!(claims_as_api_gateway(&keys, &token, "https://elsewhere.test", &[&env_id]).is_none());
 
-    userfields::admin::set_audience(&ctx.store, env.id, "https://api.example.com").await.unwrap();
+    userfields::ops::environments::set_audience(&ctx.store, env.id, "https://api.example.com").await.unwrap();
     let fresh = context_unprepared(&endpoint(), EMAIL_FROM, ctx.store.table_name()).await;
     let token = token_of(&sign_in(&fresh, &env, &address("apigw2")).await);
     let claims = claims_as_api_gateway(&keys, &token, &issuer(&env), &["https://api.example.com"]).expect("the set audience");
     assert_eq!(claims["aud"], "https://api.example.com");
     assert!(claims_as_api_gateway(&keys, &token, &issuer(&env), &[&env_id]).is_none());
-    let bad = userfields::admin::set_audience(&ctx.store, env.id, "").await.unwrap_err();
+    let bad = userfields::ops::environments::set_audience(&ctx.store, env.id, "").await.unwrap_err();
     assert_eq!(bad.code, "invalid_audience");
 }
 
@@ -471,7 +471,7 @@ async fn the_operator_ends_every_session_of_a_user() {
     let other = environment(&ctx).await;
     let foreign = Env { id: env.id, key: other.key };
     assert_eq!(revoke_sessions(&ctx, &foreign, id).await.0, 403);
-    let reader = userfields::admin::create_api_key(&ctx.store, env.id, "reader", userfields::auth::scopes::Scopes::parse_list(&["users:read"]).unwrap()).await.unwrap();
+    let reader = userfields::ops::api_keys::create_api_key(&ctx.store, env.id, "reader", userfields::auth::scopes::Scopes::parse_list(&["users:read"]).unwrap()).await.unwrap();
     assert_eq!(revoke_sessions(&ctx, &Env { id: env.id, key: reader.key }, id).await.0, 403);
 }
 

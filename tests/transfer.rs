@@ -2,7 +2,7 @@
 //! a new one round-trips every value; a rerun creates no duplicates; bad lines are reported.
 
 use serde_json::{json, Value};
-use userfields::transfer::{csv_columns, export_users, import_users, Format, Imported};
+use userfields::ops::transfer::{csv_columns, export_users, import_users, Format, Imported};
 use userfields_tests::*;
 
 /// A user's values as compared across environments: the environment, dates and credential ids

@@ -41,7 +41,7 @@
 
 use std::io::Read;
 use std::process::ExitCode;
-use userfields::admin;
+use userfields::ops::{api_keys, environments, signing_keys};
 use userfields::auth::api_keys::is_public_id;
 use userfields::auth::scopes::Scopes;
 use userfields::context::AppContext;
@@ -134,9 +134,9 @@ async fn create_table(ctx: &AppContext) -> Result<(), ApiError> {
 }
 
 async fn create_environment(ctx: &AppContext, name: &str) -> Result<(), ApiError> {
-    let (env, key) = admin::create_environment(&ctx.store, name).await?;
+    let (env, key) = environments::create_environment(&ctx.store, name).await?;
     let signing = match &ctx.settings.signing_kms_key_id {
-        Some(kms_key) => Some(admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), kms_key, env, admin::DEFAULT_ROTATION_LEAD).await?),
+        Some(kms_key) => Some(signing_keys::rotate_signing_key(&ctx.store, ctx.keyring.kms(), kms_key, env, signing_keys::DEFAULT_ROTATION_LEAD).await?),
         None => {
             eprintln!("SIGNING_KMS_KEY_ID is not set: end users cannot sign in until `userfields rotate-signing-key {env}`");
             None
@@ -149,13 +149,13 @@ async fn create_environment(ctx: &AppContext, name: &str) -> Result<(), ApiError
 async fn rotate_signing_key(ctx: &AppContext, env: &str, lead: Option<&str>) -> Result<(), ApiError> {
     let env = environment_id(env)?;
     let lead = match lead {
-        None => admin::DEFAULT_ROTATION_LEAD,
+        None => signing_keys::DEFAULT_ROTATION_LEAD,
         Some(text) => std::time::Duration::from_secs(text.parse().map_err(|_| usage("SECONDS is a whole number"))?),
     };
     let kms_key = ctx.settings.signing_kms_key_id.as_deref().ok_or_else(|| {
         usage("set SIGNING_KMS_KEY_ID to the KMS key signing keys are encrypted under (the stack's SigningKeysKmsKey output)")
     })?;
-    let kid = admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), kms_key, env, lead).await?;
+    let kid = signing_keys::rotate_signing_key(&ctx.store, ctx.keyring.kms(), kms_key, env, lead).await?;
     println!("{}", serde_json::json!({ "environmentId": env, "signingKeyId": kid, "signsInSeconds": lead.as_secs() }));
     eprintln!("the new key is published now and signs in {} s; the previous one stays published until its tokens expire", lead.as_secs());
     Ok(())
@@ -163,7 +163,7 @@ async fn rotate_signing_key(ctx: &AppContext, env: &str, lead: Option<&str>) -> 
 
 async fn revoke_signing_key(ctx: &AppContext, env: &str, kid: &str) -> Result<(), ApiError> {
     let env = environment_id(env)?;
-    let replacement = admin::revoke_signing_key(&ctx.store, ctx.keyring.kms(), ctx.settings.signing_kms_key_id.as_deref(), env, kid).await?;
+    let replacement = signing_keys::revoke_signing_key(&ctx.store, ctx.keyring.kms(), ctx.settings.signing_kms_key_id.as_deref(), env, kid).await?;
     println!("{}", serde_json::json!({ "environmentId": env, "revokedKeyId": kid, "signingKeyId": replacement }));
     eprintln!("{kid} is out of the JWKS and its tokens are refused from now on");
     Ok(())
@@ -171,7 +171,7 @@ async fn revoke_signing_key(ctx: &AppContext, env: &str, kid: &str) -> Result<()
 
 async fn set_audience(ctx: &AppContext, env: &str, audience: &str) -> Result<(), ApiError> {
     let env = environment_id(env)?;
-    admin::set_audience(&ctx.store, env, audience).await?;
+    environments::set_audience(&ctx.store, env, audience).await?;
     eprintln!("tokens of {env} signed from now on carry aud {audience:?} (containers pick it up within a minute)");
     Ok(())
 }
@@ -179,7 +179,7 @@ async fn set_audience(ctx: &AppContext, env: &str, audience: &str) -> Result<(),
 async fn set_session_length(ctx: &AppContext, env: &str, seconds: &str) -> Result<(), ApiError> {
     let env = environment_id(env)?;
     let seconds: i64 = seconds.parse().map_err(|_| usage("SECONDS is a whole number"))?;
-    admin::set_session_length(&ctx.store, env, seconds).await?;
+    environments::set_session_length(&ctx.store, env, seconds).await?;
     eprintln!("sign-ins to {env} now last {seconds} s (tokens issued from now on)");
     Ok(())
 }
@@ -203,7 +203,7 @@ async fn create_api_key(ctx: &AppContext, env: &str, options: &[&str]) -> Result
             other => return Err(usage(&format!("unknown option {other}"))),
         }
     }
-    let key = admin::create_api_key(&ctx.store, env, name, scopes).await?;
+    let key = api_keys::create_api_key(&ctx.store, env, name, scopes).await?;
     println!("{}", serde_json::json!({ "apiKey": key.key, "apiKeyId": key.id, "name": name, "scopes": scopes.names() }));
     Ok(())
 }
@@ -218,7 +218,7 @@ async fn revoke_api_key_by_id(ctx: &AppContext, id: &str) -> Result<(), ApiError
     if !is_public_id(id) {
         return Err(usage("ID is the 16 hex digits after uf_ in the key"));
     }
-    revoked(admin::revoke_api_key_by_id(&ctx.store, id).await?)
+    revoked(api_keys::revoke_api_key_by_id(&ctx.store, id).await?)
 }
 
 /// The key comes on standard input, never the command line (shell history, `ps`).
@@ -232,7 +232,7 @@ async fn revoke_api_key(ctx: &AppContext) -> Result<(), ApiError> {
     if key.is_empty() {
         return Err(usage("give the key on standard input, or revoke it by --id"));
     }
-    revoked(admin::revoke_api_key(&ctx.store, key).await?)
+    revoked(api_keys::revoke_api_key(&ctx.store, key).await?)
 }
 
 fn revoked(found: bool) -> Result<(), ApiError> {
@@ -273,7 +273,7 @@ async fn switch_to_unique(ctx: &AppContext, env: &str, field: &str) -> Result<()
         rules.unique = Some(true);
     }
     let new = userfields::model::field_rules::FieldSettings::parse(specs)?;
-    let saved = userfields::field_changes::save_field_settings(ctx, env, &current, version, new, None).await?;
+    let saved = userfields::ops::save_field_settings::save_field_settings(ctx, env, &current, version, new, None).await?;
     println!("{}", serde_json::json!({ "version": saved.version, "skippedUsers": saved.skipped }));
     eprintln!("{field} is unique (configuration version {})", saved.version);
     Ok(())
@@ -282,21 +282,21 @@ async fn switch_to_unique(ctx: &AppContext, env: &str, field: &str) -> Result<()
 async fn export(ctx: &'static AppContext, env: &str, format: &str) -> Result<(), ApiError> {
     let env = environment_id(env)?;
     let format = match format {
-        "jsonl" => userfields::transfer::Format::Jsonl,
-        "csv" => userfields::transfer::Format::Csv,
+        "jsonl" => userfields::ops::transfer::Format::Jsonl,
+        "csv" => userfields::ops::transfer::Format::Csv,
         _ => return Err(usage("--format is jsonl or csv")),
     };
     let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {pos} users exported ({per_sec})").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
     let out = std::io::BufWriter::new(std::io::stdout().lock());
-    let count = userfields::transfer::export_users(ctx, env, format, out, |n| bar.set_position(n)).await?;
+    let count = userfields::ops::transfer::export_users(ctx, env, format, out, |n| bar.set_position(n)).await?;
     bar.finish_and_clear();
     eprintln!("{count} users exported");
     Ok(())
 }
 
 async fn import(ctx: &'static AppContext, env: &str, file: &str, report: Option<&str>) -> Result<(), ApiError> {
-    use userfields::transfer::{failure_line, import_users, Imported};
+    use userfields::ops::transfer::{failure_line, import_users, Imported};
     let env = environment_id(env)?;
     let text = std::fs::read_to_string(file).map_err(|e| usage(&format!("cannot read {file}: {e}")))?;
     let lines: Vec<String> = text.lines().map(str::to_string).collect();

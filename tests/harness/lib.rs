@@ -108,7 +108,7 @@ pub struct Env {
 }
 
 pub async fn environment(ctx: &AppContext) -> Env {
-    let (id, key) = userfields::admin::create_environment(&ctx.store, "test").await.expect("environment is created");
+    let (id, key) = userfields::ops::environments::create_environment(&ctx.store, "test").await.expect("environment is created");
     Env { id, key: key.key }
 }
 

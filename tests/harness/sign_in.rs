@@ -32,12 +32,12 @@ pub async fn signin_environment(ctx: &AppContext) -> Env {
 /// A new signing key for `env`, published now and signing after the default lead (at once for
 /// an environment's first key); its id.
 pub async fn rotate(ctx: &AppContext, env: &Env) -> String {
-    rotate_with_lead(ctx, env, userfields::admin::DEFAULT_ROTATION_LEAD).await
+    rotate_with_lead(ctx, env, userfields::ops::signing_keys::DEFAULT_ROTATION_LEAD).await
 }
 
 pub async fn rotate_with_lead(ctx: &AppContext, env: &Env, lead: std::time::Duration) -> String {
     let key = kms_key(ctx).await;
-    userfields::admin::rotate_signing_key(&ctx.store, ctx.keyring.kms(), &key, env.id, lead).await.expect("a signing key is made")
+    userfields::ops::signing_keys::rotate_signing_key(&ctx.store, ctx.keyring.kms(), &key, env.id, lead).await.expect("a signing key is made")
 }
 
 /// The claims of `token` checked as API Gateway's JWT authorizer checks them: RS256, a `kid`

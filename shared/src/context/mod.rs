@@ -1,6 +1,8 @@
 //! Everything a handler needs, built once per container: the store, the mailer, settings and the
 //! caches that let a warm create cost a single DynamoDB write.
 
+pub mod prefetch;
+
 use crate::cache::TtlCache;
 use crate::email::Mailer;
 use crate::model::field_rules::FieldSettings;

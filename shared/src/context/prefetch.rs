@@ -7,12 +7,12 @@ use crate::http::bearer::{api_key, bearer};
 use crate::auth::scopes::Scope;
 use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
-use crate::http::public_base;
+use crate::http::{environment_id, public_base, user_id};
 use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
 use crate::store::keys::{self, Key};
 use crate::store::{key_grant, parse_session, parse_signing_key, Session, StoredFields, Verification};
-use crate::tokens::claims::issuer;
+use crate::tokens::jwt_claims::issuer;
 use crate::tokens::keyring::MAX_TOKEN_CHARS;
 use crate::tokens::TokenClaims;
 use crate::model::values::Timestamp;
@@ -68,6 +68,28 @@ struct Batch {
 enum PlannedFields {
     Cached(CompiledFields),
     Read(Key),
+}
+
+/// Reads a request's items again, for an operation's retry after a concurrent change: a small
+/// trait so an operation never holds the HTTP request itself.
+pub trait Reload: Sync {
+    fn reload(&self) -> impl std::future::Future<Output = ApiResult<Prefetched>> + Send;
+}
+
+/// The usual [`Reload`]: the handler's authorisation and first read again, with the
+/// configuration read fresh.
+pub struct ReadAgain<'a> {
+    pub ctx: &'a AppContext,
+    pub req: &'a Request,
+    pub env: Uuid,
+    pub access: Access,
+    pub reads: Reads,
+}
+
+impl Reload for ReadAgain<'_> {
+    async fn reload(&self) -> ApiResult<Prefetched> {
+        self.ctx.prefetch(self.req, self.env, self.access, Reads { fresh_fields: true, ..self.reads }).await
+    }
 }
 
 impl AppContext {
@@ -182,4 +204,15 @@ impl AppContext {
         }
         Ok(prefetched)
     }
+}
+
+/// The user named by the path, with the field configuration read fresh in the same round trip,
+/// so `missingFields` always reflects the current settings.
+pub async fn read_user(ctx: &AppContext, req: &Request) -> ApiResult<(User, Arc<FieldSettings>)> {
+    let env = environment_id(req)?;
+    let user_id = user_id(req)?;
+    let reads = Reads { user: Some(user_id), fresh_fields: true, ..Reads::default() };
+    let read = ctx.authorize(req, env, Scope::UsersRead, reads).await?;
+    let user = read.user.ok_or_else(|| ApiError::not_found("User").field("userId"))?;
+    Ok((user, read.fields))
 }

@@ -5,7 +5,7 @@ use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, respond, source_ip};
 use crate::model::values::{Email, Timestamp};
-use crate::sign_in;
+use crate::ops::sign_in;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};

@@ -1,13 +1,13 @@
 //! POST /environments/{environmentId}/auth/email/verify (public): checks a sign-in code and
 //! answers the signed-in user and its token.
 
-use super::view::{TokenView, UserView};
+use crate::http::views::{TokenView, UserView};
 use crate::context::AppContext;
 use crate::codes::CodeAttempt;
 use crate::error::ApiResult;
 use crate::http::{environment_id, json_body, json_response, public_base, respond};
-use crate::sign_in;
-use crate::tokens::claims::issuer;
+use crate::ops::sign_in;
+use crate::tokens::jwt_claims::issuer;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;

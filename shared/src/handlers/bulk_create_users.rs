@@ -4,14 +4,14 @@
 //! duplicate entry (inside the batch or against the table) fails only itself. The answer is 200
 //! `{created: [...], failed: [{index, error, code, payload}], total}`.
 
-use super::view::UserView;
+use crate::http::views::UserView;
 use crate::auth::scopes::Scope;
 use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, json_value, respond};
 use crate::model::profile_fields::UserInput;
-use crate::prefetch::Reads;
-use crate::user_creation::create_user;
+use crate::context::prefetch::Reads;
+use crate::ops::create_user::create_user;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;

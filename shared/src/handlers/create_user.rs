@@ -1,13 +1,13 @@
 //! POST /environments/{environmentId}/users
 
-use super::view::{UserEnvelope, UserView};
+use crate::http::views::{UserEnvelope, UserView};
 use crate::auth::scopes::Scope;
 use crate::context::{AppContext, CompiledFields};
 use crate::error::ApiResult;
 use crate::http::{environment_id, json_body, json_response, respond};
 use crate::model::profile_fields::UserInput;
-use crate::prefetch::Reads;
-use crate::user_creation::create_user;
+use crate::context::prefetch::Reads;
+use crate::ops::create_user::create_user;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 

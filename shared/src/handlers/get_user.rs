@@ -1,6 +1,7 @@
 //! GET /environments/{environmentId}/users/{userId}
 
-use super::view::{read_user, UserEnvelope, UserView};
+use crate::context::prefetch::read_user;
+use crate::http::views::{UserEnvelope, UserView};
 use crate::context::AppContext;
 use crate::error::ApiResult;
 use crate::http::{json_response, respond};

@@ -1,6 +1,6 @@
 //! GET /environments/{environmentId}/users/{userId}/missingFields
 
-use super::view::read_user;
+use crate::context::prefetch::read_user;
 use crate::context::AppContext;
 use crate::error::ApiResult;
 use crate::http::{json_response, respond};

@@ -8,7 +8,7 @@
 //! refused (400 `invalid_cursor`), and the position it carries is rebuilt under the path's
 //! environment, so it cannot read elsewhere.
 
-use super::view::UserView;
+use crate::http::views::UserView;
 use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
@@ -17,7 +17,7 @@ use crate::model::chains::Chain;
 use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
 use crate::model::values::{Email, Username};
-use crate::prefetch::Reads;
+use crate::context::prefetch::Reads;
 use crate::store::keys::USER_INDEX_SHARDS;
 use lambda_http::http::StatusCode;
 use lambda_http::aws_lambda_events::query_map::QueryMap;

@@ -4,20 +4,19 @@
 //! `emailVerifiedAt`, credentials, or metadata keys that are not custom fields it may edit. When a change alters what the token grants (the last missing field filled,
 //! say), the answer carries a fresh token for the same session.
 
-use super::view::{TokenView, UpdateResponse, UserView};
+use crate::http::views::{TokenView, UpdateResponse, UserView};
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{environment_id, json_body, json_response, json_value, respond};
+use crate::http::{environment_id, json_body, json_response, json_value, respond, source_ip};
 use crate::model::field_spec::{FieldSpec, UserAccess};
 use crate::model::profile_fields::{premade, UserInput};
-use crate::prefetch::{Access, Reads};
-use crate::sign_in::refreshed_token;
-use crate::user_update::{reads, update};
+use crate::context::prefetch::{Access, ReadAgain, Reads};
+use crate::ops::sign_in::refreshed_token;
+use crate::ops::update_user::{update, Requester};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 #[derive(Serialize)]
 struct MeResponse<'a> {
@@ -47,14 +46,17 @@ async fn put(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
     // The configuration is read fresh: the write is judged by the one in force at commit (the
     // transaction checks its version), never by a container's cached copy.
-    let reads = Reads { fresh_fields: true, ..reads(Uuid::nil()) };
+    // (A session's read is always of the token's user.)
+    let reads = Reads { verification: true, fresh_fields: true, ..Reads::default() };
     let first = ctx.prefetch(req, env, Access::Session, reads).await?;
-    let user = first.signed_in.as_ref().expect("a session request is signed in").claims.sub;
     let body: Map<String, Value> = json_body(req)?;
     check_settable(&body)?;
     let input: UserInput = json_value(Value::Object(body))?;
     let patch = input.into_patch()?;
-    let updated = update(ctx, req, env, user, Access::Session, &patch, first).await?;
+    let ip = source_ip(req);
+    let from = Requester { access: Access::Session, source_ip: ip.as_deref() };
+    let again = ReadAgain { ctx, req, env, access: Access::Session, reads };
+    let updated = update(ctx, env, from, &patch, first, &again).await?;
     let signed_in = updated.signed_in.as_ref().expect("a session request is signed in");
     let token = refreshed_token(ctx, env, signed_in, &updated.user, &updated.fields).await?;
     let mut body = UpdateResponse::new(UserView::for_end_user(&updated.user, &updated.fields, false), updated.pending.as_ref());

@@ -2,14 +2,14 @@
 //! user confirms its new email with the code; the answer carries a fresh token (its `email`
 //! claim changed).
 
-use super::view::{TokenView, UserView};
+use crate::http::views::{TokenView, UserView};
 use crate::context::AppContext;
 use crate::codes::CodeAttempt;
-use crate::email_change::verify_change;
+use crate::ops::verify_email::verify_change;
 use crate::error::ApiResult;
 use crate::http::{environment_id, json_body, json_response, respond};
-use crate::prefetch::{Access, Reads};
-use crate::sign_in::refreshed_token;
+use crate::context::prefetch::{Access, ReadAgain, Reads};
+use crate::ops::sign_in::refreshed_token;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -27,10 +27,12 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
 
 async fn verify(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
-    let first = ctx.prefetch(req, env, Access::Session, Reads { verification: true, ..Reads::default() }).await?;
+    let reads = Reads { verification: true, ..Reads::default() };
+    let first = ctx.prefetch(req, env, Access::Session, reads).await?;
     let user = first.signed_in.as_ref().expect("a session request is signed in").claims.sub;
     let attempt: CodeAttempt = json_body(req)?;
-    let verified = verify_change(ctx, req, env, user, Access::Session, &attempt, first).await?;
+    let again = ReadAgain { ctx, req, env, access: Access::Session, reads };
+    let verified = verify_change(ctx, env, user, &attempt, first, &again).await?;
     let signed_in = verified.signed_in.as_ref().expect("a session request is signed in");
     let token = refreshed_token(ctx, env, signed_in, &verified.user, &verified.fields).await?;
     let body = VerifiedResponse {

@@ -4,7 +4,7 @@
 use crate::context::AppContext;
 use crate::error::ApiResult;
 use crate::http::{empty_response, environment_id, respond};
-use crate::prefetch::{Access, Reads};
+use crate::context::prefetch::{Access, Reads};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 

@@ -18,4 +18,3 @@ pub mod user_field_settings;
 pub mod verify_email_otp;
 pub mod well_known;
 
-pub mod view;

@@ -6,7 +6,7 @@ use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{empty_response, environment_id, respond, user_id};
-use crate::prefetch::Reads;
+use crate::context::prefetch::Reads;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 

@@ -1,13 +1,13 @@
 //! PUT /environments/{environmentId}/users/{userId} (the update itself is `user_update`).
 
-use super::view::{UpdateResponse, UserView};
+use crate::http::views::{UpdateResponse, UserView};
 use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, respond, user_id};
 use crate::model::profile_fields::UserInput;
-use crate::prefetch::Access;
-use crate::user_update::{reads, update};
+use crate::context::prefetch::{Access, ReadAgain};
+use crate::ops::update_user::{reads, update, Requester};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -25,7 +25,8 @@ async fn put(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
         return Err(ApiError::bad_request("bad_request", "The id of a user cannot be changed.").field("id"));
     }
     let patch = input.into_patch()?;
-    let updated = update(ctx, req, env, user, access, &patch, first).await?;
+    let from = Requester { access, source_ip: None };
+    let updated = update(ctx, env, from, &patch, first, &ReadAgain { ctx, req, env, access, reads: reads(user) }).await?;
     tracing::info!(user_id = %user, version = updated.user.version, pending_email = updated.pending.is_some(), "user updated");
     let body = UpdateResponse::new(UserView::new(&updated.user, &updated.fields, false), updated.pending.as_ref());
     Ok(json_response(StatusCode::OK, &body))

@@ -5,14 +5,14 @@
 //! `cannot_switch_to_unique`, and nothing is saved or left behind. Environments with more users
 //! than a request may handle answer 422 `environment_too_large`, naming the CLI command.
 
-use crate::field_changes::{save_field_settings, MAX_USERS_ONLINE};
+use crate::ops::save_field_settings::{save_field_settings, MAX_USERS_ONLINE};
 use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, respond};
 use crate::model::field_rules::FieldSettings;
 use crate::model::field_spec::FieldSpec;
-use crate::prefetch::Reads;
+use crate::context::prefetch::Reads;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;

@@ -6,7 +6,7 @@ use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, public_base, respond};
 use crate::model::values::Timestamp;
-use crate::tokens::claims::issuer;
+use crate::tokens::jwt_claims::issuer;
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -57,7 +57,7 @@ async fn serve(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
             "subject_types_supported": ["public"],
             "response_types_supported": ["id_token"],
             "claims_supported": ["sub", "sid", "environment_id", "email", "last_verified_credential_id", "scope", "missing_fields"],
-            "scopes_supported": [crate::tokens::claims::SCOPE_COMPLETE, crate::tokens::claims::SCOPE_INCOMPLETE],
+            "scopes_supported": [crate::tokens::jwt_claims::SCOPE_COMPLETE, crate::tokens::jwt_claims::SCOPE_INCOMPLETE],
         })
     } else {
         return Err(ApiError::not_found("Route"));

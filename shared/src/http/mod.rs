@@ -1,6 +1,7 @@
 //! Request parsing and response building shared by every handler.
 
 pub mod bearer;
+pub mod views;
 mod objects_only;
 
 use crate::error::{ApiError, ApiResult};

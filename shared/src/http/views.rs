@@ -1,10 +1,7 @@
-//! The `User` object of every response: stored fields, credentials and the current
-//! `missingFields`. `version`, the claims record and anything secret never appear.
+//! The response shapes: the `User` object of every response (stored fields, credentials and the
+//! current `missingFields`), an update's answer and a token's. `version`, the claims record and
+//! anything secret never appear.
 
-use crate::auth::scopes::Scope;
-use crate::context::AppContext;
-use crate::error::{ApiError, ApiResult};
-use crate::http::{environment_id, user_id};
 use crate::model::field_access;
 use crate::model::field_rules::FieldSettings;
 use crate::model::field_spec::FieldSpec;
@@ -13,11 +10,8 @@ use crate::model::credentials::CredentialFormat;
 use crate::model::user::User;
 use crate::model::values::{Email, Timestamp};
 use crate::store::Verification;
-use crate::prefetch::Reads;
-use lambda_http::Request;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::sync::Arc;
 use uuid::Uuid;
 
 #[derive(Serialize)]
@@ -139,15 +133,4 @@ impl<'a> UpdateResponse<'a> {
 pub struct TokenView {
     pub jwt: String,
     pub expires_at: Timestamp,
-}
-
-/// The user named by the path, with the field configuration read fresh in the same round trip,
-/// so `missingFields` always reflects the current settings.
-pub async fn read_user(ctx: &AppContext, req: &Request) -> ApiResult<(User, Arc<FieldSettings>)> {
-    let env = environment_id(req)?;
-    let user_id = user_id(req)?;
-    let reads = Reads { user: Some(user_id), fresh_fields: true, ..Reads::default() };
-    let read = ctx.authorize(req, env, Scope::UsersRead, reads).await?;
-    let user = read.user.ok_or_else(|| ApiError::not_found("User").field("userId"))?;
-    Ok((user, read.fields))
 }

@@ -16,4 +16,5 @@ mod profile_fields_macro;
 pub mod profile_fields;
 pub mod rejection;
 pub mod user;
+pub mod user_rules;
 pub mod values;

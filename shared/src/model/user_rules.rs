@@ -1,13 +1,13 @@
 //! The configured rules a user's values must meet on create and update, beyond each value's own
 //! type: custom fields in `metadata`, the operator's options (and patterns) on pre-made fields,
-//! and required fields an update must not empty.
+//! and required fields an update must not empty. Refusals are `Rejection`s (no HTTP here).
 
-use crate::error::ApiError;
-use crate::model::field_rules::FieldSettings;
-use crate::model::patch::Patch;
-use crate::model::profile_fields::{premade, ProfilePatch};
-use crate::model::user::User;
-use crate::model::values::Timestamp;
+use super::field_rules::FieldSettings;
+use super::rejection::Rejection;
+use super::patch::Patch;
+use super::profile_fields::{premade, ProfilePatch};
+use super::user::User;
+use super::values::{Email, Timestamp};
 
 /// Takes the credential lists out of `patch` and applies them: a list replaces that set (a
 /// credential that stays keeps its id), `null` or `[]` clears it, absent keeps it.
@@ -26,7 +26,7 @@ pub fn apply_credentials(patch: &mut ProfilePatch, user: &mut User, now: Timesta
 
 /// Validates the values `after` sets that `before` did not have. Values left untouched are not
 /// re-judged, so tightening a rule never blocks unrelated updates.
-pub fn check_configured_values(fields: &FieldSettings, before: Option<&User>, after: &User) -> Result<(), ApiError> {
+pub fn check_configured_values(fields: &FieldSettings, before: Option<&User>, after: &User) -> Result<(), Rejection> {
     let old_meta = before.and_then(|b| b.profile.metadata.as_ref());
     if let Some(meta) = &after.profile.metadata {
         for field in fields.enabled_custom() {
@@ -49,11 +49,19 @@ pub fn check_configured_values(fields: &FieldSettings, before: Option<&User>, af
 }
 
 /// An update may fill fields but must not empty one the configuration requires.
-pub fn check_required_kept(fields: &FieldSettings, before: &User, after: &User) -> Result<(), ApiError> {
+pub fn check_required_kept(fields: &FieldSettings, before: &User, after: &User) -> Result<(), Rejection> {
     let was_missing = fields.missing(&before.profile);
     match fields.missing(&after.profile).into_iter().find(|f| !was_missing.iter().any(|m| m.name == f.name)) {
-        Some(field) => Err(ApiError::bad_request("required_field", format!("{} is required and cannot be removed.", field.name))
+        Some(field) => Err(Rejection::invalid("required_field", format!("{} is required and cannot be removed.", field.name))
             .field(field.name.clone())),
         None => Ok(()),
     }
+}
+
+/// The operator's rules on the email field (options, pattern) for an address on its own, as a
+/// sign-in judges it before any code goes out.
+pub fn check_email_rules(fields: &FieldSettings, email: &Email) -> Result<(), Rejection> {
+    let Some(field) = fields.get("email").filter(|f| !f.options().is_empty() || f.regex.is_some()) else { return Ok(()) };
+    let code = premade("email").map_or("invalid_email", |f| f.invalid_code);
+    field.check_value(&serde_json::Value::String(email.as_str().to_string()), code).map(|_| ())
 }

@@ -2,7 +2,7 @@
 
 use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
-use crate::user_rules::{apply_credentials, check_configured_values};
+use crate::model::user_rules::{apply_credentials, check_configured_values};
 use crate::model::field_rules::FieldSettings;
 use crate::model::patch::Patch;
 use crate::model::profile_fields::{ProfilePatch, UserInput};

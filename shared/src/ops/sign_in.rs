@@ -13,10 +13,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::field_rules::FieldSettings;
 use crate::model::user::User;
 use crate::model::values::{Email, Timestamp};
-use crate::prefetch::Reads;
+use crate::context::prefetch::Reads;
 use crate::store::{Backoff, Session, Side, StoreError, Verification};
 use crate::tokens::TokenClaims;
-use crate::user_rules::check_configured_values;
+use crate::model::user_rules::check_email_rules;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -38,9 +38,7 @@ pub async fn start(ctx: &AppContext, env: Uuid, email: &Email, source_ip: Option
         Some(cached) => cached.settings,
         None => ctx.fresh_fields(env).await?.settings,
     };
-    let mut probe = User::new(Uuid::nil(), env, now);
-    probe.profile.email = Some(email.clone());
-    check_configured_values(&fields, None, &probe)?;
+    check_email_rules(&fields, email)?;
 
     let (verification, code) = codes::issue(ctx, email, now, holder?)?;
     let charges = [limits::address(email), limits::source_ip(source_ip)];
@@ -155,7 +153,7 @@ async fn bind(
 pub async fn refreshed_token(
     ctx: &AppContext,
     env: Uuid,
-    signed_in: &crate::prefetch::SignedIn,
+    signed_in: &crate::context::prefetch::SignedIn,
     user: &User,
     fields: &FieldSettings,
 ) -> ApiResult<Option<(String, Timestamp)>> {

@@ -5,11 +5,11 @@
 
 use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
-use crate::handlers::view::UserView;
+use crate::http::views::UserView;
 use crate::http::json_value;
 use crate::model::profile_fields::{OTHER_FIELDS, PREMADE_FIELDS, UserInput};
 use crate::store::keys::USER_INDEX_SHARDS;
-use crate::user_creation::create_user;
+use crate::ops::create_user::create_user;
 use serde_json::{json, Map, Value};
 use std::io::Write;
 use tokio::task::JoinSet;

@@ -13,11 +13,9 @@ use crate::model::profile_fields::ProfilePatch;
 use crate::model::user::User;
 use crate::model::values::{Email, Timestamp};
 use crate::codes::{self, limits};
-use crate::prefetch::{Access, Prefetched, Reads, SignedIn};
+use crate::context::prefetch::{Access, Prefetched, Reads, Reload, SignedIn};
 use crate::store::{Backoff, Side, Verification};
-use crate::user_rules::{apply_credentials, check_configured_values, check_required_kept};
-use crate::http::source_ip;
-use lambda_http::Request;
+use crate::model::user_rules::{apply_credentials, check_configured_values, check_required_kept};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -47,27 +45,23 @@ enum EmailChange {
     Pending(Email),
 }
 
-/// Applies `patch` to `user` as `first` read it (read again with `access` on a retry).
+/// Applies `patch` to the user `first` read, for `from`; `again` reads it again when another
+/// request changed it (or the configuration) in between.
 pub async fn update(
     ctx: &AppContext,
-    req: &Request,
     env: Uuid,
-    user: Uuid,
-    access: Access,
+    from: Requester<'_>,
     patch: &ProfilePatch,
     first: Prefetched,
+    again: &impl Reload,
 ) -> ApiResult<Updated> {
     // A code sent by an earlier try of this request, reused rather than sent again.
     let mut sent: Option<Verification> = None;
-    let ip = source_ip(req);
     let mut current = first;
     let mut backoff = Backoff::new(TRIES);
     loop {
-        let from = Requester { access, source_ip: ip.as_deref() };
         match try_update(ctx, env, from, patch, &mut sent, &current).await {
-            Err(e) if backoff.retry(&e).await => {
-                current = ctx.prefetch(req, env, access, Reads { fresh_fields: true, ..reads(user) }).await?;
-            }
+            Err(e) if backoff.retry(&e).await => current = again.reload().await?,
             Err(e) => return Err(e),
             Ok((saved, pending)) => {
                 let pending = if pending { sent } else { None };
@@ -172,11 +166,12 @@ fn is_current(user: &User, email: &Email) -> bool {
     user.profile.email.as_ref().is_some_and(|e| e.normalized() == email.normalized())
 }
 
-/// Who asks for an update, as the email change needs it.
+/// Who asks for an update: the operator's key or the end user (whose email changes are also
+/// counted per user and per source IP).
 #[derive(Clone, Copy)]
-struct Requester<'a> {
-    access: Access,
-    source_ip: Option<&'a str>,
+pub struct Requester<'a> {
+    pub access: Access,
+    pub source_ip: Option<&'a str>,
 }
 
 /// Checks the address may receive another code, then emails a fresh one. The operator is told

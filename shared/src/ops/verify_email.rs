@@ -9,9 +9,8 @@ use crate::model::user::User;
 use crate::model::values::Timestamp;
 use crate::codes::attempt::wrong_code_room;
 use crate::codes::{CodeAt, CodeAttempt};
-use crate::prefetch::{Access, Prefetched, Reads, SignedIn};
+use crate::context::prefetch::{Prefetched, Reload, SignedIn};
 use crate::store::{Backoff, Side, Verification};
-use lambda_http::Request;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -23,15 +22,15 @@ pub struct EmailVerified {
     pub signed_in: Option<SignedIn>,
 }
 
-/// Verifies the pending email change of `user`, as `first` read it with `access`.
+/// Verifies the pending email change of `user`, as `first` read it; `again` reads it again when
+/// another request changed the user (or the configuration) in between.
 pub async fn verify_change(
     ctx: &AppContext,
-    req: &Request,
     env: Uuid,
     user: Uuid,
-    access: Access,
     attempt: &CodeAttempt,
     first: Prefetched,
+    again: &impl Reload,
 ) -> ApiResult<EmailVerified> {
     if first.user.is_none() {
         return Err(ApiError::not_found("User").field("userId"));
@@ -43,10 +42,7 @@ pub async fn verify_change(
     let mut backoff = Backoff::new(TRIES);
     loop {
         match apply(ctx, &spent, &current).await {
-            Err(e) if backoff.retry(&e).await => {
-                let reads = Reads { user: Some(user), verification: true, fresh_fields: true };
-                current = ctx.prefetch(req, env, access, reads).await?;
-            }
+            Err(e) if backoff.retry(&e).await => current = again.reload().await?,
             Err(e) => return Err(e),
             Ok(saved) => {
                 tracing::info!(user_id = %user, version = saved.version, "email verified");

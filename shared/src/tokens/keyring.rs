@@ -2,7 +2,7 @@
 //! the public keys that verify tokens (read from the table, never from the token). Which key
 //! signs comes from the environment item (`AppContext::environment`).
 
-use super::claims::TokenClaims;
+use super::jwt_claims::TokenClaims;
 use super::keygen::encryption_context;
 use crate::cache::TtlCache;
 use crate::store::{EnvironmentRecord, SigningKeyRecord, Store, StoreError};

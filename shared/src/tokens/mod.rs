@@ -2,9 +2,9 @@
 //! the table only as KMS ciphertext and in a warm container only in memory; the public keys are
 //! served as a JWKS so any JWT library (or API Gateway's JWT authorizer) can verify tokens.
 
-pub mod claims;
+pub mod jwt_claims;
 pub mod keygen;
 pub mod keyring;
 
-pub use claims::TokenClaims;
+pub use jwt_claims::TokenClaims;
 pub use keyring::Keyring;
