@@ -198,11 +198,13 @@ impl AppContext {
             tracing::info!(user_id = %claims.sub, key_published = published, "session ended or expired, or its key was retired");
             return Err(ApiError::session_required());
         };
+        let started = session.created_at;
         let prefetched = self.finish(env, &batch, &mut found, Some(SignedIn { claims, session, issuer }))?;
-        if prefetched.user.is_none() {
-            return Err(ApiError::session_required());
+        // A user whose address was newly proven ended the sessions started before that.
+        match &prefetched.user {
+            Some(user) if user.sessions_valid_from.is_none_or(|from| started >= from) => Ok(prefetched),
+            _ => Err(ApiError::session_required()),
         }
-        Ok(prefetched)
     }
 }
 

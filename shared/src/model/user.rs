@@ -30,6 +30,10 @@ pub struct User {
     /// claims were recorded. Storage only: never returned.
     #[serde(rename = "claims", skip_serializing, default)]
     pub held_claims: Option<Claims>,
+    /// Sessions started before this are over: set when the record's address is newly proven,
+    /// so whoever signed into it before loses it. Storage only: never returned.
+    #[serde(skip_serializing, default)]
+    pub sessions_valid_from: Option<Timestamp>,
 }
 
 impl User {
@@ -45,6 +49,7 @@ impl User {
             updated_at: now,
             version: 0,
             held_claims: None,
+            sessions_valid_from: None,
         }
     }
 

@@ -119,17 +119,14 @@ async fn bind(
         (Some(_), _) => return Err(Bind::HolderMoved),
         (None, _) => (None, true),
     };
-    // A record whose address was not proven (the operator wrote it unverified) may have been
-    // signed into through another address: once its address's owner proves it, those sessions
-    // end. (Ended before the bind commits: if the bind then fails, nobody lost anything theirs.)
-    if let Some(record) = before.as_ref().filter(|b| b.profile.email_verified_at.is_none()) {
-        let ended = ctx.store.end_sessions(env, record.id).await?;
-        if ended > 0 {
-            tracing::info!(user_id = %record.id, ended, "sessions ended: the record's address was newly verified");
-        }
-    }
     let mut after = before.clone().unwrap_or_else(|| User::new(Uuid::new_v4(), env, now));
     after.updated_at = now;
+    // A record whose address was not proven (the operator wrote it unverified) may have been
+    // signed into through another address: once its address's owner proves it, the sessions
+    // started before this one end, in the same write (the session read checks the user's mark).
+    if before.as_ref().is_some_and(|b| b.profile.email_verified_at.is_none()) {
+        after.sessions_valid_from = Some(now);
+    }
     // A bound record keeps its address as it was written; a new user gets it as typed.
     let email = before.as_ref().and_then(|b| b.profile.email.clone()).unwrap_or_else(|| spent.email.clone());
     after.set_verified_email(email, now);

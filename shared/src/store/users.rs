@@ -83,6 +83,8 @@ struct StoredAttributes<'a> {
     last_verified_credential_id: Option<Uuid>,
     created_at: Timestamp,
     updated_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sessions_valid_from: Option<Timestamp>,
 }
 
 impl<'a> From<&'a User> for StoredAttributes<'a> {
@@ -98,6 +100,7 @@ impl<'a> From<&'a User> for StoredAttributes<'a> {
             updated_at,
             version: _,
             held_claims: _,
+            sessions_valid_from,
         } = user;
         Self {
             id: *id,
@@ -106,6 +109,7 @@ impl<'a> From<&'a User> for StoredAttributes<'a> {
             last_verified_credential_id: *last_verified_credential_id,
             created_at: *created_at,
             updated_at: *updated_at,
+            sessions_valid_from: *sessions_valid_from,
         }
     }
 }
