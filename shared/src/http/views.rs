@@ -21,66 +21,68 @@ pub struct UserView<'a> {
     pub user: Cow<'a, User>,
     pub missing_fields: Vec<&'a FieldSpec>,
     pub new_user: bool,
-    pub wallets: Vec<WalletView>,
-    pub oauth_accounts: Vec<OAuthAccountView>,
+    pub wallets: Vec<WalletView<'a>>,
+    pub oauth_accounts: Vec<OAuthAccountView<'a>>,
 }
 
 /// A wallet credential as Dynamic's `wallets[]` shows it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WalletView {
+pub struct WalletView<'a> {
     id: Uuid,
     #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
+    name: Option<&'a str>,
     chain: Option<Chain>,
-    public_key: Option<String>,
+    public_key: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    provider: Option<String>,
+    provider: Option<&'a str>,
 }
 
 /// An OAuth credential as Dynamic's `oauthAccounts[]` shows it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OAuthAccountView {
+pub struct OAuthAccountView<'a> {
     id: Uuid,
-    provider: Option<String>,
+    provider: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    account_username: Option<String>,
+    account_username: Option<&'a str>,
 }
 
 impl<'a> UserView<'a> {
     /// The user as the operator sees it: everything.
     pub fn new(user: &'a User, fields: &'a FieldSettings, new_user: bool) -> Self {
-        Self::build(Cow::Borrowed(user), fields.missing(&user.profile), new_user)
+        Self::build(user, Cow::Borrowed(user), fields.missing(&user.profile), new_user)
     }
 
     /// The user as the end user sees itself: no hidden field, no operator-private metadata
-    /// (`model::field_access`).
-    pub fn for_end_user(user: &User, fields: &'a FieldSettings, new_user: bool) -> Self {
+    /// (`model::field_access`; credentials are shown alike).
+    pub fn for_end_user(user: &'a User, fields: &'a FieldSettings, new_user: bool) -> Self {
         let missing = field_access::end_user_missing(fields, user);
-        Self::build(Cow::Owned(field_access::end_user_copy(user, fields)), missing, new_user)
+        Self::build(user, Cow::Owned(field_access::end_user_copy(user, fields)), missing, new_user)
     }
 
-    fn build(user: Cow<'a, User>, missing_fields: Vec<&'a FieldSpec>, new_user: bool) -> Self {
-        let wallets = user
+    /// `shown`: the user's values as this caller may see them; the wallet and OAuth views are
+    /// borrowed from `stored`, whose credentials are the same (a page of users copies no string).
+    fn build(stored: &'a User, shown: Cow<'a, User>, missing_fields: Vec<&'a FieldSpec>, new_user: bool) -> Self {
+        let wallets = stored
             .credentials(CredentialFormat::Blockchain)
             .map(|c| WalletView {
                 id: c.id,
-                name: c.wallet_name.clone(),
+                name: c.wallet_name.as_deref(),
                 chain: c.chain,
-                public_key: c.address.clone(),
-                provider: c.wallet_provider.clone(),
+                public_key: c.address.as_deref(),
+                provider: c.wallet_provider.as_deref(),
             })
             .collect();
-        let oauth_accounts = user
+        let oauth_accounts = stored
             .credentials(CredentialFormat::Oauth)
             .map(|c| OAuthAccountView {
                 id: c.id,
-                provider: c.oauth_provider.clone(),
-                account_username: c.oauth_username.clone(),
+                provider: c.oauth_provider.as_deref(),
+                account_username: c.oauth_username.as_deref(),
             })
             .collect();
-        Self { user, missing_fields, new_user, wallets, oauth_accounts }
+        Self { user: shown, missing_fields, new_user, wallets, oauth_accounts }
     }
 }
 
