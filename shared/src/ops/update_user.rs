@@ -90,12 +90,9 @@ async fn try_update(
     let mut patch = patch.clone();
     if end_user {
         patch.metadata = field_access::end_user_metadata(std::mem::take(&mut patch.metadata), before, &current.fields)?;
-        let changes_email = match &patch.email {
-            Patch::Keep => false,
-            Patch::Clear => before.profile.email.is_some(),
-            Patch::Set(email) => !is_current(before, email),
-        };
-        if changes_email {
+        // A new address is not applied until its code is verified, so the change check after
+        // `apply` cannot see it: it is judged here (a cleared one is judged there).
+        if matches!(&patch.email, Patch::Set(email) if !is_current(before, email)) {
             field_access::check_end_user_change(&current.fields, "email", before.profile.email.is_some(), false)?;
         }
     }

@@ -29,18 +29,27 @@ impl Charge {
         now_ms.div_euclid(1000 * self.limit.window_seconds)
     }
 
+    /// When the current window ends, in Unix milliseconds.
+    fn window_end_ms(&self, now_ms: i64) -> i64 {
+        (self.window(now_ms) + 1) * 1000 * self.limit.window_seconds
+    }
+
     /// Seconds until this charge could pass, given its counter item as stored.
     fn wait_seconds(&self, item: Option<&Item>, now_ms: i64) -> u64 {
         let count = item.and_then(|i| number_of(i, "cnt")).unwrap_or(0);
         let last_ms = item.and_then(|i| number_of(i, "lastMs")).map_or(0, |v| v as i64);
         let until_ms = if count >= u64::from(self.limit.max) {
-            (self.window(now_ms) + 1) * 1000 * self.limit.window_seconds
+            self.window_end_ms(now_ms)
         } else {
             last_ms + 1000 * self.limit.gap_seconds
         };
-        // Rounded up, and at least one second: a client told 0 would come straight back.
-        ((until_ms - now_ms).max(1) as u64).div_ceil(1000)
+        seconds_until(until_ms, now_ms)
     }
+}
+
+/// Rounded up, and at least one second: a client told 0 would come straight back.
+fn seconds_until(until_ms: i64, now_ms: i64) -> u64 {
+    ((until_ms - now_ms).max(1) as u64).div_ceil(1000)
 }
 
 impl Store {
@@ -65,9 +74,7 @@ impl Store {
         let window = charge.window(now_ms);
         let key = key_attrs(&keys::rate(env, &charge.subject, window));
         let condition = Condition::new("attribute_not_exists(cnt) OR cnt < :max").with(":max", number_attr(charge.limit.max));
-        let until_ms = (window + 1) * 1000 * charge.limit.window_seconds;
-        let wait = ((until_ms - now_ms).max(1) as u64).div_ceil(1000);
-        tx.check(&self.table, key, condition, Guard::Room(wait));
+        tx.check(&self.table, key, condition, Guard::Room(seconds_until(charge.window_end_ms(now_ms), now_ms)));
     }
 
     /// Counts one send against every charge, all or none; refused as [`StoreError::RateLimited`]
