@@ -1,14 +1,16 @@
 //! GET and PUT /environments/{environmentId}/me (session token): the signed-in user reads its
 //! profile (with the enabled fields it may see, for the form) and completes it. An end user
 //! sees and sets fields by their `userAccess` and `writeOnce` (`model::field_access`): never
-//! `emailVerifiedAt`, credentials, or metadata keys that are not custom fields it may edit. When a change alters what the token grants (the last missing field filled,
-//! say), the answer carries a fresh token for the same session.
+//! `emailVerifiedAt`, credentials, or metadata keys that are not custom fields it may edit.
+//! When a change alters what the token grants (the last missing field filled, say), the answer
+//! carries a fresh token for the same session.
 
 use crate::http::views::{TokenView, UpdateResponse, UserView};
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, json_value, respond, source_ip};
-use crate::model::field_spec::{FieldSpec, UserAccess};
+use crate::model::field_access;
+use crate::model::field_spec::FieldSpec;
 use crate::model::profile_fields::{premade, UserInput};
 use crate::context::prefetch::{Access, ReadAgain, Reads};
 use crate::ops::sign_in::refreshed_token;
@@ -38,7 +40,7 @@ async fn get(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
     let read = ctx.prefetch(req, env, Access::Session, Reads { fresh_fields: true, ..Reads::default() }).await?;
     let user = read.user.as_ref().expect("a session's user was read");
-    let fields = read.fields.fields().iter().filter(|f| f.spec.enabled && f.spec.user_access != UserAccess::Hidden).map(|f| &f.spec).collect();
+    let fields = field_access::form_fields(&read.fields);
     Ok(json_response(StatusCode::OK, &MeResponse { user: UserView::for_end_user(user, &read.fields, false), fields }))
 }
 

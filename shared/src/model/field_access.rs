@@ -12,14 +12,15 @@ use super::rejection::Rejection;
 use super::user::User;
 use serde_json::{Map, Value};
 
-fn access(field: Option<&Field>) -> UserAccess {
-    field.map_or(UserAccess::Edit, |f| f.spec.user_access)
-}
-
 /// Whether an end user may see the value of pre-made field `name` (a field the configuration
 /// does not list is shown, as before fields had an access).
-fn premade_visible(fields: &FieldSettings, name: &str) -> bool {
-    access(fields.get(name)) != UserAccess::Hidden
+pub fn premade_visible(fields: &FieldSettings, name: &str) -> bool {
+    fields.get(name).is_none_or(|f| f.spec.user_access != UserAccess::Hidden)
+}
+
+/// Whether an end user may change `field`'s value at all (`writeOnce` aside).
+fn editable(field: &Field) -> bool {
+    field.spec.enabled && field.spec.user_access == UserAccess::Edit
 }
 
 /// Whether an end user may see metadata key `key`: only a configured custom field that is not
@@ -30,7 +31,7 @@ fn metadata_visible(fields: &FieldSettings, key: &str) -> bool {
 
 /// The custom field an end user may write under `key`.
 fn editable_custom<'a>(fields: &'a FieldSettings, key: &str) -> Option<&'a Field> {
-    fields.get(key).filter(|f| f.is_custom() && f.spec.enabled && f.spec.user_access == UserAccess::Edit)
+    fields.get(key).filter(|f| f.is_custom() && editable(f))
 }
 
 /// `user` as an end user may see it: hidden pre-made values and operator-private metadata left
@@ -49,9 +50,20 @@ pub fn end_user_copy(user: &User, fields: &FieldSettings) -> User {
     copy
 }
 
+/// The fields an end user's profile form may show: the enabled ones it may see, in order.
+pub fn form_fields(fields: &FieldSettings) -> Vec<&FieldSpec> {
+    fields.fields().iter().filter(|f| f.spec.enabled && f.spec.user_access != UserAccess::Hidden).map(|f| &f.spec).collect()
+}
+
 /// The missing fields an end user is told of: hidden ones are never named.
 pub fn end_user_missing<'a>(fields: &'a FieldSettings, user: &User) -> Vec<&'a FieldSpec> {
-    fields.missing(&user.profile).into_iter().filter(|f| f.user_access != UserAccess::Hidden).collect()
+    told_missing(fields.missing(&user.profile))
+}
+
+/// Of the missing fields `missing`, those an end user is told of.
+pub fn told_missing(mut missing: Vec<&FieldSpec>) -> Vec<&FieldSpec> {
+    missing.retain(|f| f.user_access != UserAccess::Hidden);
+    missing
 }
 
 fn not_allowed(name: &str) -> Rejection {
@@ -94,7 +106,7 @@ pub fn end_user_metadata(patch: Patch<Map<String, Value>>, before: &User, fields
 /// (`field_write_once`).
 pub fn check_end_user_change(fields: &FieldSettings, name: &str, had_value: bool, custom: bool) -> Result<(), Rejection> {
     let shown = if custom { format!("metadata.{name}") } else { name.to_string() };
-    let field = fields.get(name).filter(|f| f.is_custom() == custom && f.spec.enabled && f.spec.user_access == UserAccess::Edit);
+    let field = fields.get(name).filter(|f| f.is_custom() == custom && editable(f));
     match field {
         None => Err(not_allowed(&shown)),
         Some(f) if f.spec.write_once && had_value => Err(write_once(&shown)),

@@ -1,9 +1,8 @@
 //! What a token says. `scope` holds `user:basic` only when no required field is missing;
 //! otherwise `requiresAdditionalAuth`, with the names in `missing_fields`.
 
-use crate::model::field_access::end_user_missing;
+use crate::model::field_access::{premade_visible, told_missing};
 use crate::model::field_rules::FieldSettings;
-use crate::model::field_spec::UserAccess;
 use crate::model::user::User;
 use crate::model::values::Timestamp;
 use crate::store::Session;
@@ -44,10 +43,11 @@ impl TokenClaims {
     pub fn new(issuer: String, audience: String, user: &User, fields: &FieldSettings, session: &Session, now: Timestamp) -> Self {
         // The scope counts every required field, the operator's too (a required `view` field
         // gates access until the operator fills it); a hidden one is never named.
-        let complete = fields.missing(&user.profile).is_empty();
-        let missing_fields: Vec<String> = end_user_missing(fields, user).into_iter().map(|f| f.name.clone()).collect();
+        let missing = fields.missing(&user.profile);
+        let complete = missing.is_empty();
+        let missing_fields: Vec<String> = told_missing(missing).into_iter().map(|f| f.name.clone()).collect();
         let scope = if complete { SCOPE_COMPLETE } else { SCOPE_INCOMPLETE };
-        let email = user.profile.email.as_ref().filter(|_| fields.get("email").is_none_or(|f| f.spec.user_access != UserAccess::Hidden));
+        let email = user.profile.email.as_ref().filter(|_| premade_visible(fields, "email"));
         Self {
             iss: issuer,
             aud: Some(audience),
