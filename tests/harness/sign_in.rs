@@ -175,3 +175,14 @@ pub fn rate_pk(env: &Env, email: &str) -> String {
     let email = userfields::model::values::Email::parse(email).expect("a valid address");
     format!("ENV#{}#RATE#{}", env.id, userfields::codes::limits::address_subject(&email))
 }
+
+/// Waits, if need be, until at least `needed` seconds are left in the current fixed window of
+/// `window_seconds` (the send counters' windows), so a test that fills a counter does not see
+/// it start afresh halfway through.
+pub async fn within_one_window(window_seconds: i64, needed: i64) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let left = window_seconds - now.rem_euclid(window_seconds);
+    if left < needed {
+        tokio::time::sleep(std::time::Duration::from_secs(left as u64 + 1)).await;
+    }
+}
