@@ -2,7 +2,8 @@
 # The profile UI in a real browser: starts moto, builds the functions, creates an environment,
 # serves the functions with `cargo lambda watch` behind the local gateway, and runs
 # tests/browser/profile_test.py in headless Chromium (Debian's chromium + chromedriver, installed
-# if missing). Called by scripts/test.sh; runs alone too. Screenshots go to target/browser/.
+# if missing), then Dynamic's own npm client on its routes (tests/dynamic/). Called by
+# scripts/test.sh; runs alone too. Screenshots go to target/browser/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -32,3 +33,7 @@ done
 
 python3 tests/browser/profile_test.py --gateway "http://127.0.0.1:$gateway_port" --moto "$AWS_ENDPOINT_URL" \
   --environment "$env_id" --api-key "$api_key" --screenshot target/browser/profile.png
+
+# Dynamic's own admin client on the routes of Dynamic's protocol (from the lockfile; no telemetry).
+[ -d tests/dynamic/node_modules ] || npm ci --prefix tests/dynamic --no-audit --no-fund --loglevel=error
+node tests/dynamic/revoke_sessions.mjs "http://127.0.0.1:$gateway_port" "$AWS_ENDPOINT_URL" "$env_id" "$api_key"

@@ -1,0 +1,64 @@
+// The operator's session revoke through Dynamic's own admin client (@dynamic-labs/sdk-api,
+// UsersApi), against the local stack that scripts/browser_test.sh starts: a user made with
+// Dynamic's createUser signs in by email code (userfields' end-user routes), then
+// revokeUserSessions ends the session, and the token is refused. Loopback only; the generated
+// client sends no telemetry.
+//
+//   node tests/dynamic/revoke_sessions.mjs GATEWAY_URL MOTO_URL ENVIRONMENT_ID API_KEY
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { Configuration, UsersApi } from "@dynamic-labs/sdk-api";
+
+const [gateway, moto, environmentId, apiKey] = process.argv.slice(2);
+assert.ok(gateway && moto && environmentId && apiKey, "usage: revoke_sessions.mjs GATEWAY MOTO ENVIRONMENT_ID API_KEY");
+for (const url of [gateway, moto]) assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, "loopback only");
+
+const users = new UsersApi(new Configuration({ basePath: gateway, accessToken: apiKey }));
+const post = async (path, body, token) => {
+  const response = await fetch(`${gateway}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+};
+const me = async (token) =>
+  (await fetch(`${gateway}/environments/${environmentId}/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+
+const email = `dynamic.${randomUUID().slice(0, 12)}@example.com`;
+const created = await users.createUser({ environmentId, internalBulkUpdateUserFields: { email } });
+const userId = created.user.id;
+assert.ok(userId, "createUser answered a user");
+
+const started = await post(`/environments/${environmentId}/auth/email/start`, { email });
+assert.equal(started.status, 200, JSON.stringify(started.body));
+let code;
+for (let i = 0; i < 100 && !code; i++) {
+  const sent = await fetch(`${moto}/userfields-dev/last-email?to=${encodeURIComponent(email)}`);
+  if (sent.status === 200) code = (await sent.json()).code;
+  else await new Promise((r) => setTimeout(r, 100));
+}
+assert.ok(code, "a code was sent");
+const signed = await post(`/environments/${environmentId}/auth/email/verify`,
+  { verificationUUID: started.body.verificationUUID, verificationToken: code });
+assert.equal(signed.status, 200, JSON.stringify(signed.body));
+assert.equal(signed.body.user.id, userId, "the pre-signup record is the one signed in");
+assert.equal(await me(signed.body.jwt), 200);
+
+await users.revokeUserSessions({ environmentId, userId });
+assert.equal(await me(signed.body.jwt), 401, "a revoked session's token is refused");
+
+const refused = async (call) => {
+  try {
+    await call();
+  } catch (e) {
+    // The generated client throws the fetch Response of a non-2xx answer.
+    assert.ok(e instanceof Response, String(e));
+    return e.status;
+  }
+  assert.fail("the call should have been refused");
+};
+assert.equal(await refused(() => users.revokeUserSessions({ environmentId, userId: randomUUID() })), 404);
+const stranger = new UsersApi(new Configuration({ basePath: gateway, accessToken: "uf_not_a_key" }));
+assert.equal(await refused(() => stranger.revokeUserSessions({ environmentId, userId })), 401);
+console.log("dynamic client: createUser, revokeUserSessions (204, then 404 and 401) passed");
