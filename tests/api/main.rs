@@ -1,0 +1,25 @@
+//! The integration tests: one binary (linking the AWS SDK once), one module per feature. Each
+//! test talks to the moto server the test command started (`AWS_ENDPOINT_URL`) through
+//! `userfields_tests`, the harness in `tests/harness`.
+
+mod api_keys;
+mod bad_input;
+mod claims;
+mod concurrency;
+mod create_user;
+mod dynamic_conformance;
+mod email_verification;
+mod faults;
+mod field_access;
+mod field_settings;
+mod fuzz_parsing;
+mod isolation;
+mod logs;
+mod openapi;
+mod secrets;
+mod send_limits;
+mod sign_in;
+mod table_definition;
+mod transfer;
+mod update_user;
+mod user_management;
