@@ -312,7 +312,7 @@ async fn a_refused_switch_to_unique_leaves_nothing_behind() {
 #[tokio::test]
 async fn large_environments_switch_to_unique_through_the_cli_path() {
     use userfields::ops::save_field_settings::save_field_settings;
-    use userfields::model::field_rules::FieldSettings;
+    use userfields::model::field_settings::FieldSettings;
     let ctx = context().await;
     let env = environment(&ctx).await;
     ok(&put_settings(&ctx, &env, badge(true, false, None)).await);

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use userfields::http::json_body;
 use userfields::error::ApiError;
-use userfields::model::field_rules::FieldSettings;
+use userfields::model::field_settings::FieldSettings;
 use userfields::model::field_spec::FieldSpec;
 use userfields::model::operator_regex::{compile, REGEX_SIZE_LIMIT};
 use userfields::model::profile_fields::UserInput;

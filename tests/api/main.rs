@@ -19,6 +19,7 @@ mod openapi;
 mod secrets;
 mod send_limits;
 mod sign_in;
+mod signing_key_alias;
 mod table_definition;
 mod transfer;
 mod update_user;

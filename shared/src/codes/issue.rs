@@ -17,18 +17,23 @@ pub fn issue(ctx: &AppContext, email: &Email, now: Timestamp, holder: Option<Uui
         return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Codes cannot be issued here."));
     }
     let code = secret::new_code();
+    Ok((stored_form(&ctx.settings.otp_key, email, &code, now, holder), code))
+}
+
+/// What is stored for `code` sent to `email` at `now`: its keyed hash under a new verification
+/// id, never the code. (The benchmark's seeding stores a code it chose through this too.)
+pub fn stored_form(otp_key: &[u8], email: &Email, code: &str, now: Timestamp, holder: Option<Uuid>) -> Verification {
     let verification_uuid = Uuid::new_v4();
     let expires_at = now.plus_seconds(CODE_TTL_SECONDS);
-    let verification = Verification {
+    Verification {
         verification_uuid,
         email: email.clone(),
-        code_hash: secret::hash_code(&ctx.settings.otp_key, verification_uuid, &code),
+        code_hash: secret::hash_code(otp_key, verification_uuid, code),
         expires_at,
         sent_at_ms: now.unix_millis(),
         attempts: 0,
         ttl: expires_at.unix(),
         holder,
         decoy: false,
-    };
-    Ok((verification, code))
+    }
 }

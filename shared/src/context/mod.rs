@@ -5,7 +5,7 @@ pub mod prefetch;
 
 use crate::cache::TtlCache;
 use crate::email::Mailer;
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::settings::Settings;
 use crate::store::{EnvironmentRecord, KeyGrant, Store, StoredFields};
 use crate::tokens::Keyring;

@@ -8,7 +8,7 @@ use crate::auth::scopes::Scope;
 use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, public_base, user_id};
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use crate::store::keys::{self, Key};
 use crate::store::{key_grant, parse_session, parse_signing_key, Session, StoredFields, Verification};

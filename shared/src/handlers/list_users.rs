@@ -14,7 +14,7 @@ use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_response, respond};
 use crate::model::chains::Chain;
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use crate::model::values::{Email, Username};
 use crate::context::prefetch::Reads;

@@ -1,7 +1,7 @@
 //! GET and PUT /environments/{environmentId}/settings/userFields
 //!
 //! PUT replaces the whole list. Turning `unique` on for a custom field first claims every existing
-//! value (see `field_changes`); if two users already share a value the change is refused with 422
+//! value (see `ops::save_field_settings`); if two users already share a value the change is refused with 422
 //! `cannot_switch_to_unique`, and nothing is saved or left behind. Environments with more users
 //! than a request may handle answer 422 `environment_too_large`, naming the CLI command.
 
@@ -10,7 +10,7 @@ use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{environment_id, json_body, json_response, respond};
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::field_spec::FieldSpec;
 use crate::context::prefetch::Reads;
 use lambda_http::http::{Method, StatusCode};

@@ -3,7 +3,7 @@
 //! anything secret never appear.
 
 use crate::model::field_access;
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::field_spec::FieldSpec;
 use crate::model::chains::Chain;
 use crate::model::credentials::CredentialFormat;

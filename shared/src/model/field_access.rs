@@ -3,7 +3,7 @@
 //! is not a configured custom field is the operator's alone: never shown to an end user, never
 //! changed by one. SECURITY.md has the table.
 
-use super::field_rules::{Field, FieldSettings};
+use super::field_settings::{Field, FieldSettings};
 use super::field_spec::{FieldSpec, UserAccess};
 use super::metadata::check_metadata;
 use super::patch::Patch;

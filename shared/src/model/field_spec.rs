@@ -1,5 +1,5 @@
 //! The field configuration as the dashboard sends it and as it is stored: plain data, checked
-//! into [`super::field_rules::FieldSettings`] before anything uses it.
+//! into [`super::field_settings::FieldSettings`] before anything uses it.
 
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@ pub mod claims;
 mod country;
 pub mod credentials;
 pub mod field_access;
-pub mod field_rules;
+pub mod field_settings;
 pub mod field_spec;
 pub mod metadata;
 pub mod operator_regex;

@@ -2,7 +2,7 @@
 
 use super::claims::Claims;
 use super::credentials::{Credential, CredentialFormat, OAuthSpec, WalletSpec};
-use super::field_rules::FieldSettings;
+use super::field_settings::FieldSettings;
 use super::profile_fields::Profile;
 use super::values::{Email, Timestamp};
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,7 @@
 //! type: custom fields in `metadata`, the operator's options (and patterns) on pre-made fields,
 //! and required fields an update must not empty. Refusals are `Rejection`s (no HTTP here).
 
-use super::field_rules::FieldSettings;
+use super::field_settings::FieldSettings;
 use super::rejection::Rejection;
 use super::patch::Patch;
 use super::profile_fields::{premade, ProfilePatch};

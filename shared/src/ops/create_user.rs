@@ -3,7 +3,7 @@
 use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
 use crate::model::user_rules::{apply_credentials, check_configured_values};
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::patch::Patch;
 use crate::model::profile_fields::{ProfilePatch, UserInput};
 use crate::model::user::User;

@@ -5,7 +5,7 @@ use super::api_keys::record;
 use crate::auth::api_keys::{api_key_hash, new_api_key, NewApiKey};
 use crate::auth::scopes::Scopes;
 use crate::error::ApiError;
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::values::Timestamp;
 use crate::store::{Store, StoreError};
 use uuid::Uuid;

@@ -6,7 +6,7 @@
 
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
-use crate::model::field_rules::{Field, FieldSettings};
+use crate::model::field_settings::{Field, FieldSettings};
 use crate::model::user::User;
 use crate::store::{Backoff, RecordedClaim, StoreError, Unreadable};
 use lambda_http::http::StatusCode;

@@ -10,7 +10,7 @@ use crate::context::AppContext;
 use crate::codes::attempt::wrong_code_room;
 use crate::codes::{self, limits, CodeAt, CodeAttempt};
 use crate::error::{ApiError, ApiResult};
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use crate::model::values::{Email, Timestamp};
 use crate::context::prefetch::Reads;

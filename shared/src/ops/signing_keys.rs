@@ -90,3 +90,17 @@ pub async fn revoke_signing_key(
     Ok(Some(key.kid))
 }
 
+
+/// The alias the local development stack gives the KMS key signing keys are encrypted under
+/// (`scripts/local_secrets.py` creates it in moto): the CLI finds the key by it when
+/// `SIGNING_KMS_KEY_ID` is unset against a local endpoint.
+pub const LOCAL_KMS_KEY_ALIAS: &str = "alias/userfields-signing-keys";
+
+/// The id of the KMS key `alias` names, or `None` when no key has that alias.
+pub async fn kms_key_by_alias(kms: &aws_sdk_kms::Client, alias: &str) -> Result<Option<String>, ApiError> {
+    match kms.describe_key().key_id(alias).send().await {
+        Ok(found) => Ok(found.key_metadata.map(|m| m.key_id)),
+        Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found_exception()) => Ok(None),
+        Err(e) => Err(ApiError::unavailable("key_service_unavailable", format!("KMS DescribeKey {alias}: {e}"))),
+    }
+}

@@ -7,7 +7,7 @@
 use crate::context::AppContext;
 use crate::error::{taken, ApiError, ApiResult};
 use crate::model::field_access;
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::patch::Patch;
 use crate::model::profile_fields::ProfilePatch;
 use crate::model::user::User;

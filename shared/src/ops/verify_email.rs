@@ -4,7 +4,7 @@
 
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use crate::model::values::Timestamp;
 use crate::codes::attempt::wrong_code_room;

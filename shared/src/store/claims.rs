@@ -8,7 +8,7 @@ use super::keys;
 use super::transact::{Condition, Guard, Tx, MAX_TX_ITEMS};
 use super::Store;
 use crate::model::claims::Claims;
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use uuid::Uuid;
 

@@ -7,7 +7,7 @@ use super::keys;
 use super::transact::{Condition, Guard, Tx};
 use super::Store;
 use crate::model::field_spec::FieldSpec;
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use uuid::Uuid;
 
 /// The specs are stored as one JSON string (`fieldsJson`), not as a DynamoDB list of maps: the

@@ -9,7 +9,7 @@ use super::keys::{self, SK_CLAIM, SK_PROFILE};
 use super::transact::{Condition, Guard, Tx};
 use super::users::parse_user;
 use super::Store;
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

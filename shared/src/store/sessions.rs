@@ -46,6 +46,14 @@ impl Store {
         tx.put(&self.table, item, Some(Condition::new("attribute_not_exists(pk)")), Guard::Fresh);
     }
 
+    /// Stores `session` on its own (a sign-in writes it in its own transaction): how the
+    /// benchmark puts back the session each me-logout invoke ends.
+    pub async fn put_session_alone(&self, env: Uuid, session: &Session) -> Result<(), StoreError> {
+        let mut tx = Tx::default();
+        self.put_session(&mut tx, env, session);
+        self.run(tx).await
+    }
+
     /// The keys of every session of `user` (to erase them with the user).
     pub(super) async fn session_keys(&self, env: Uuid, user: Uuid) -> Result<Vec<keys::Key>, StoreError> {
         let query = Search {

@@ -14,7 +14,7 @@ use super::sessions::Session;
 use super::verifications::Verification;
 use super::Store;
 use crate::model::claims::Claims;
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::profile_fields::Profile;
 use crate::model::user::User;
 use crate::model::values::Timestamp;

@@ -55,6 +55,14 @@ impl Store {
         tx.put(&self.table, item, None, Guard::Fresh);
     }
 
+    /// Stores a pending email change of `user` on its own (an update writes it in its own
+    /// transaction): how the benchmark seeds a code it knows.
+    pub async fn put_verification_alone(&self, env: Uuid, user: Uuid, v: &Verification) -> Result<(), StoreError> {
+        let mut tx = Tx::default();
+        self.put_verification(&mut tx, env, user, v);
+        self.run(tx).await
+    }
+
     /// Stores a new sign-in, counting its code against `charges` in the same transaction: a
     /// refused charge stores nothing ([`StoreError::RateLimited`]).
     pub async fn start_sign_in(&self, env: Uuid, v: &Verification, charges: &[Charge]) -> Result<(), StoreError> {

@@ -2,7 +2,7 @@
 //! otherwise `requiresAdditionalAuth`, with the names in `missing_fields`.
 
 use crate::model::field_access::{premade_visible, told_missing};
-use crate::model::field_rules::FieldSettings;
+use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use crate::model::values::Timestamp;
 use crate::store::Session;
