@@ -46,11 +46,13 @@ impl Store {
         tx.put(&self.table, item, Some(Condition::new("attribute_not_exists(pk)")), Guard::Fresh);
     }
 
-    /// Stores `session` on its own (a sign-in writes it in its own transaction): how the
-    /// benchmark puts back the session each me-logout invoke ends.
+    /// Stores `session` on its own, whether or not it is there (a sign-in writes a new one in
+    /// its own transaction): how the benchmark puts back the session each sign-out ends.
     pub async fn put_session_alone(&self, env: Uuid, session: &Session) -> Result<(), StoreError> {
+        let mut item: Item = serde_dynamo::to_item(session).expect("a session always serializes");
+        item.extend(key_attrs(&keys::session(env, session.user_id, session.sid)));
         let mut tx = Tx::default();
-        self.put_session(&mut tx, env, session);
+        tx.put(&self.table, item, None, Guard::Fresh);
         self.run(tx).await
     }
 
