@@ -34,6 +34,16 @@ done
 python3 tests/browser/profile_test.py --gateway "http://127.0.0.1:$gateway_port" --moto "$AWS_ENDPOINT_URL" \
   --environment "$env_id" --api-key "$api_key" --screenshot target/browser/profile.png
 
-# Dynamic's own admin client on the routes of Dynamic's protocol (from the lockfile; no telemetry).
-[ -d tests/dynamic/node_modules ] || npm ci --prefix tests/dynamic --no-audit --no-fund --loglevel=error
-node tests/dynamic/revoke_sessions.mjs "http://127.0.0.1:$gateway_port" "$AWS_ENDPOINT_URL" "$env_id" "$api_key"
+# Dynamic's own clients on the routes of Dynamic's protocol (from the lockfile; telemetry off,
+# loopback only): the admin client, the framework-free end-user client, its generated SDKApi.
+[ -f tests/dynamic/node_modules/.package-lock.json ] && cmp -s tests/dynamic/package-lock.json tests/dynamic/.installed-lock \
+  || { npm ci --prefix tests/dynamic --no-audit --no-fund --loglevel=error && cp tests/dynamic/package-lock.json tests/dynamic/.installed-lock; }
+gateway="http://127.0.0.1:$gateway_port"
+# An environment of their own, with the default field configuration (the browser test changed
+# the first one's).
+created=$(./target/debug/userfields create-environment --name dynamic)
+sdk_env=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["environmentId"])' "$created")
+sdk_key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["apiKey"])' "$created")
+node tests/dynamic/revoke_sessions.mjs "$gateway" "$AWS_ENDPOINT_URL" "$sdk_env" "$sdk_key"
+node tests/dynamic/sdk_client.mjs "$gateway" "$AWS_ENDPOINT_URL" "$sdk_env" "$sdk_key"
+node tests/dynamic/sdk_api.mjs "$gateway" "$AWS_ENDPOINT_URL" "$sdk_env"

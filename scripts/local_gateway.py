@@ -52,9 +52,27 @@ def routes(template: pathlib.Path) -> list[tuple[str, re.Pattern, str, str]]:
     return found
 
 
+def allowed_headers(template: pathlib.Path) -> str:
+    """The end-user API's CORS AllowHeaders list in template.yaml, as a header value."""
+    names, inside = [], False
+    for line in template.read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("AllowHeaders:"):
+            inside = True
+            inline = stripped.split(":", 1)[1].strip()
+            if inline.startswith("["):
+                return ", ".join(n.strip() for n in inline.strip("[]").split(","))
+        elif inside and stripped.startswith("- "):
+            names.append(stripped[2:].strip())
+        elif inside and not stripped.startswith("#"):
+            break
+    return ", ".join(names) or "authorization, content-type"
+
+
 class Gateway(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     table: list = []
+    allow_headers = "authorization, content-type"
     lambda_port = 9000
 
     def log_message(self, fmt, *args):
@@ -183,7 +201,7 @@ class Gateway(BaseHTTPRequestHandler):
         self.send_response(204)
         self.cors()
         self.send_header("Access-Control-Allow-Methods", "GET, PUT, POST, DELETE, OPTIONS")
-        self.send_header("Access-Control-Allow-Headers", "authorization, content-type")
+        self.send_header("Access-Control-Allow-Headers", self.allow_headers)
         self.send_header("Access-Control-Max-Age", "600")
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -220,6 +238,7 @@ def main():
     parser.add_argument("--lambda-port", type=int, default=9000)
     args = parser.parse_args()
     Gateway.table = routes(ROOT / "template.yaml")
+    Gateway.allow_headers = allowed_headers(ROOT / "template.yaml")
     Gateway.lambda_port = args.lambda_port
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Gateway)
     print(f"gateway on http://127.0.0.1:{args.port} ({len(Gateway.table)} routes)", file=sys.stderr, flush=True)

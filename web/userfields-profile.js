@@ -107,7 +107,8 @@ export class UserfieldsProfile extends HTMLElement {
   async call(method, path, body, auth = true) {
     const headers = { "content-type": "application/json" };
     if (auth && this.token) headers.authorization = `Bearer ${this.token}`;
-    const response = await fetch(`${this.apiBase}/environments/${this.environmentId}${path}`, {
+    // Dynamic's end-user protocol: the same routes Dynamic's own client calls.
+    const response = await fetch(`${this.apiBase}/sdk/${this.environmentId}${path}`, {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body),
     });
     const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
@@ -117,13 +118,15 @@ export class UserfieldsProfile extends HTMLElement {
   async start() {
     if (!this.environmentId || !this.apiBase) return;
     if (!this.token) return this.showEmailStep();
-    const me = await this.call("GET", "/me");
+    // The user (its missing fields) and the form's fields (`kyc` of the settings).
+    const [me, settings] = await Promise.all([this.call("GET", "/users"), this.call("GET", "/settings", undefined, false)]);
     if (me.status === 401) {
       this.token = null;
       return this.showEmailStep();
     }
     if (!me.ok) return this.showStatus(me.data.error || "The profile could not be loaded.");
-    this.showForm(me.data);
+    if (!settings.ok) return this.showStatus(settings.data.error || "The profile could not be loaded.");
+    this.showForm({ user: me.data, fields: settings.data.kyc });
   }
 
   // ---------------------------------------------------------------- steps
@@ -175,9 +178,9 @@ export class UserfieldsProfile extends HTMLElement {
     this.singleInput({
       id: "email", label: "Email", type: "email", autocomplete: "email", button: "Send code",
       onSubmit: async (email) => {
-        const started = await this.call("POST", "/auth/email/start", { email }, false);
+        const started = await this.call("POST", "/emailVerifications/create", { email }, false);
         if (!started.ok) return started.data.error || "The code could not be sent.";
-        this.showCodeStep(email, (code) => this.call("POST", "/auth/email/verify",
+        this.showCodeStep(email, (code) => this.call("POST", "/emailVerifications/signin",
           { verificationUUID: started.data.verificationUUID, verificationToken: code }, false));
       },
     });
@@ -191,7 +194,7 @@ export class UserfieldsProfile extends HTMLElement {
       onSubmit: async (code) => {
         const verified = await verify(code);
         if (!verified.ok) return verified.data.error || "The code was not accepted.";
-        if (verified.data.jwt) this.token = verified.data.jwt;
+        if (verified.data.minifiedJwt) this.token = verified.data.minifiedJwt;
         await this.start();
       },
     });
@@ -241,7 +244,7 @@ export class UserfieldsProfile extends HTMLElement {
   }
 
   async save(body, rows, formError) {
-    const saved = await this.call("PUT", "/me", body);
+    const saved = await this.call("PUT", "/users", body);
     if (saved.status === 401) {
       this.token = null;
       return this.showEmailStep();
@@ -257,10 +260,10 @@ export class UserfieldsProfile extends HTMLElement {
       formError.textContent = message;
       return;
     }
-    if (saved.data.jwt) this.token = saved.data.jwt;
-    if (saved.data.isEmailVerificationRequired) {
+    if (saved.data.minifiedJwt) this.token = saved.data.minifiedJwt;
+    if (saved.data.nextView === "verify-email") {
       const pending = saved.data.emailVerification;
-      return this.showCodeStep(pending.email, (code) => this.call("POST", "/me/emailVerifications/verify",
+      return this.showCodeStep(pending.email, (code) => this.call("POST", "/emailVerifications/verify",
         { verificationUUID: pending.verificationUUID, verificationToken: code }));
     }
     if (this.requested) return this.complete(saved.data.user);

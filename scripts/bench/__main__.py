@@ -71,18 +71,18 @@ def import_throughput(base_env: dict[str, str], counter: CallCounter) -> tuple[f
 
 
 def sign_in(base_env: dict[str, str], work: Workload) -> str:
-    """Signs a user in through the auth-email-verify binary itself (set-up, not measured): the
-    token the `me` rows use."""
-    launch = Launch("auth-email-verify", base_env)
+    """Signs a user in through the sdk-email-verifications binary itself (set-up, not measured):
+    the bearer token (`minifiedJwt`) the session rows use."""
+    launch = Launch("sdk-email-verifications", base_env)
     try:
         launch.wait_ready()
-        _, body, _ = launch.api.invoke(work.event("auth-email-verify"))
+        _, body, _ = launch.api.invoke(work.event("sdk-email-verifications"))
     finally:
         launch.stop()
     response = json.loads(body)
     if response.get("statusCode") != 200:
-        raise RuntimeError(f"auth-email-verify answered {body[:500]!r}")
-    return json.loads(response["body"])["jwt"]
+        raise RuntimeError(f"sdk-email-verifications answered {body[:500]!r}")
+    return json.loads(response["body"])["minifiedJwt"]
 
 
 def on_alarm(*_) -> None:

@@ -103,5 +103,5 @@ def report(results: list[dict], floor: dict, store_floor: dict, sdk_floor: dict,
     lines += ["", "Rows with a seed (scripts/bench/rows.toml) are measured on their success path: before each "
               "invoke (untimed, not counted) `userfields bench-seed` writes what it needs through the project's "
               "own operations and store: a user for delete-user, a known code for the verify rows, the "
-              "session me-logout ends."]
+              "session sdk-session-revoke ends."]
     return "\n".join(lines) + "\n"

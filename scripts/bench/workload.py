@@ -97,7 +97,7 @@ class Workload:
         return {"verificationUUID": v["verificationUUID"], "code": config.VERIFY_CODE}
 
     def signed_in(self, token: str) -> None:
-        """The session the `me` rows share; me-logout's seed puts it back."""
+        """The session the session rows share; sdk-session-revoke's seed puts it back."""
         claims = token_claims(token)
         self.token, self.users["signed-in"], self.session = token, claims["sub"], claims["sid"]
 

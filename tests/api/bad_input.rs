@@ -254,26 +254,37 @@ async fn extreme_timestamps_are_400_not_a_crash() {
     assert_eq!((status, &read["user"]["emailVerifiedAt"]), (200, &json!("9999-12-31T22:59:59Z")));
 }
 
-/// The end-user routes: public ones and those taking a session token.
-const END_USER_ROUTES: &[&str] =
-    &["auth-email-start.json", "auth-email-verify.json", "put-me.json", "me-email-verify.json", "get-me.json", "me-logout.json", "jwks.json"];
+/// The end-user routes (Dynamic's `/sdk/{environmentId}/...`): public ones and those taking a
+/// session token.
+const END_USER_ROUTES: &[&str] = &[
+    "sdk-settings.json",
+    "sdk-nonces.json",
+    "sdk-email-verifications-create.json",
+    "sdk-email-verifications-retry.json",
+    "sdk-email-verifications-signin.json",
+    "sdk-email-verifications-verify.json",
+    "sdk-users-get.json",
+    "sdk-users-put.json",
+    "sdk-users-check.json",
+    "sdk-refresh.json",
+    "sdk-revoke.json",
+    "sdk-jwks.json",
+    "jwks.json",
+];
 
 async fn dispatch_end_user(ctx: &AppContext, fixture: &str, req: lambda_http::Request) -> (u16, Value) {
-    use userfields::handlers::{auth_email_start, auth_email_verify, me, me_email_verify, me_logout, well_known};
-    match fixture {
-        "auth-email-start.json" => call!(auth_email_start::handle, ctx, req).await,
-        "auth-email-verify.json" => call!(auth_email_verify::handle, ctx, req).await,
-        "me-email-verify.json" => call!(me_email_verify::handle, ctx, req).await,
-        "me-logout.json" => {
-            let resp = me_logout::handle(ctx, req).await;
-            if resp.status().as_u16() == 204 {
-                return (204, Value::Null);
-            }
-            parts(resp)
-        }
-        "jwks.json" => call!(well_known::handle, ctx, req).await,
-        _ => call!(me::handle, ctx, req).await,
+    use userfields::handlers::{sdk_email_verifications, sdk_session, sdk_settings, sdk_users, well_known};
+    let resp = match fixture {
+        "sdk-settings.json" | "sdk-nonces.json" => sdk_settings::handle(ctx, req).await,
+        f if f.starts_with("sdk-email-verifications") => sdk_email_verifications::handle(ctx, req).await,
+        f if f.starts_with("sdk-users") => sdk_users::handle(ctx, req).await,
+        "sdk-refresh.json" | "sdk-revoke.json" => sdk_session::handle(ctx, req).await,
+        _ => well_known::handle(ctx, req).await,
+    };
+    if resp.status().as_u16() == 204 {
+        return (204, Value::Null);
     }
+    parts(resp)
 }
 
 #[tokio::test]
@@ -282,7 +293,13 @@ async fn bad_bodies_and_tokens_get_a_4xx_on_the_end_user_routes() {
     let ctx = context().await;
     let env = signin_environment(&ctx).await;
     let token = token_of(&sign_in(&ctx, &env, &format!("stranger.{}@example.com", Uuid::new_v4().simple())).await);
-    for fixture in ["auth-email-start.json", "auth-email-verify.json", "put-me.json", "me-email-verify.json"] {
+    for fixture in [
+        "sdk-email-verifications-create.json",
+        "sdk-email-verifications-retry.json",
+        "sdk-email-verifications-signin.json",
+        "sdk-email-verifications-verify.json",
+        "sdk-users-put.json",
+    ] {
         for (case, body) in bad_bodies() {
             let mut raw: Value = serde_json::from_str(&event_text(fixture, &env, None).replace("{{token}}", &token)).unwrap();
             raw["body"] = Value::String(body);
@@ -293,7 +310,7 @@ async fn bad_bodies_and_tokens_get_a_4xx_on_the_end_user_routes() {
     // Tokens that are not this environment's session: 401 on every route that takes one.
     let long = "k".repeat(5000);
     let garbage = [String::new(), "x".into(), "a.b.c".into(), long, env.key.clone(), format!("{token}x")];
-    for fixture in ["get-me.json", "put-me.json", "me-email-verify.json", "me-logout.json"] {
+    for fixture in ["sdk-users-get.json", "sdk-users-put.json", "sdk-email-verifications-verify.json", "sdk-refresh.json", "sdk-revoke.json"] {
         for bad in &garbage {
             let got = dispatch_end_user(&ctx, fixture, end_user_event(fixture, &env, bad, None, IP)).await;
             assert_error(&got, 401, "unauthorized", None);
@@ -306,5 +323,5 @@ async fn bad_bodies_and_tokens_get_a_4xx_on_the_end_user_routes() {
         assert_client_error(fixture, "invalid environment id", &got);
     }
     // The session still works: nothing above touched it.
-    assert_eq!(dispatch_end_user(&ctx, "get-me.json", end_user_event("get-me.json", &env, &token, None, IP)).await.0, 200);
+    assert_eq!(dispatch_end_user(&ctx, "sdk-users-get.json", end_user_event("sdk-users-get.json", &env, &token, None, IP)).await.0, 200);
 }

@@ -16,6 +16,7 @@ mod fuzz_parsing;
 mod isolation;
 mod logs;
 mod openapi;
+mod sdk_protocol;
 mod secrets;
 mod send_limits;
 mod sign_in;

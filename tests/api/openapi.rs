@@ -40,8 +40,11 @@ fn request_fixtures_match_their_schemas() {
     check(&doc, "FieldSettings", &body("put-user-field-settings.json"));
     let verify = json!({"verificationUUID": uuid::Uuid::new_v4(), "verificationToken": "123456"});
     check(&doc, "VerifyEmailRequest", &verify);
-    check(&doc, "StartSignInRequest", &body("auth-email-start.json"));
-    check(&doc, "UpdateUserRequest", &body("put-me.json"));
+    check(&doc, "EmailVerificationVerifyRequest", &verify);
+    check(&doc, "EmailVerificationCreateRequest", &body("sdk-email-verifications-create.json"));
+    let retry = json!({"verificationUUID": uuid::Uuid::new_v4(), "email": "ada@example.com"});
+    check(&doc, "EmailVerificationRetryRequest", &retry);
+    check(&doc, "UserFields", &body("sdk-users-put.json"));
 }
 
 #[tokio::test]
@@ -132,22 +135,32 @@ async fn end_user_responses_match_the_document() {
     let email = format!("doc.{}@example.com", uuid::Uuid::new_v4().simple());
     let (status, started) = start(&ctx, &env, &email).await;
     assert_eq!(status, 200, "{started}");
-    check(&doc, "StartSignInResponse", &started);
+    check(&doc, "EmailVerificationCreateResponse", &started);
     let refused = start(&ctx, &env, &email).await;
     assert_eq!(refused.0, 429);
     check(&doc, "Error", &refused.1);
     let (status, signed) = verify(&ctx, &env, started["verificationUUID"].as_str().unwrap(), &last_code(&email).await).await;
     assert_eq!(status, 200, "{signed}");
-    check(&doc, "SignInResponse", &signed);
+    check(&doc, "VerifyResponse", &signed);
     let token = token_of(&signed);
 
-    let (_, me) = get_me(&ctx, &env, &token).await;
-    check(&doc, "MeResponse", &me);
+    let (_, settings) = sdk_settings(&ctx, &env).await;
+    check(&doc, "ProjectSettings", &settings);
+    let (_, me) = get_sdk_user(&ctx, &env, &token).await;
+    check(&doc, "SdkUser", &me);
     let (_, same) = put_me(&ctx, &env, &token, json!({"email": email})).await;
-    check(&doc, "UpdateMeResponse", &same);
+    check(&doc, "UpdateSelfResponse", &same);
+    let (_, changed) = put_me(&ctx, &env, &token, json!({"email": format!("new.{email}")})).await;
+    assert_eq!(changed["nextView"], "verify-email", "{changed}");
+    check(&doc, "UpdateSelfResponse", &changed);
     let (_, fresh) = put_me(&ctx, &env, &token, json!({"firstName": "Ada"})).await;
-    assert!(fresh["jwt"].is_string(), "{fresh}");
-    check(&doc, "UpdateMeResponse", &fresh);
+    check(&doc, "UpdateSelfResponse", &fresh);
+    let (_, refreshed) = refresh(&ctx, &env, &token).await;
+    check(&doc, "VerifyResponse", &refreshed);
+    let nonces = call!(userfields::handlers::sdk_settings::handle, &ctx, end_user_event("sdk-nonces.json", &env, "", None, IP)).await;
+    check(&doc, "NoncesResponse", &nonces.1);
+    let available = call!(userfields::handlers::sdk_users::handle, &ctx, end_user_event("sdk-users-check.json", &env, "", None, IP)).await;
+    check(&doc, "UserFieldsCheckResponse", &available.1);
     let (_, keys) = jwks(&ctx, &env).await;
     check(&doc, "Jwks", &keys);
     let (_, config) = openid_configuration(&ctx, &env).await;

@@ -4,7 +4,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
-use userfields::handlers::auth_email_start;
+use userfields::handlers::{sdk_email_verifications, sdk_users};
 use userfields_tests::sign_in::*;
 use userfields_tests::*;
 use uuid::Uuid;
@@ -19,8 +19,8 @@ async fn one_address_gets_one_code_per_gap_whichever_route_asks() {
     let env = signin_environment(&ctx).await;
     let victim = address("victim");
     assert_eq!(start(&ctx, &env, &victim).await.0, 200);
-    let req = end_user_event("auth-email-start.json", &env, "", Some(&json!({"email": victim})), IP);
-    let resp = auth_email_start::handle(&ctx, req).await;
+    let req = end_user_event("sdk-email-verifications-retry.json", &env, "", Some(&json!({"email": victim})), IP);
+    let resp = sdk_email_verifications::handle(&ctx, req).await;
     assert_eq!(resp.status().as_u16(), 429);
     let wait: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=30).contains(&wait), "{wait}");
@@ -173,8 +173,8 @@ async fn email_change_codes_are_bounded_per_signed_in_user_and_per_source_ip() {
     let last = users.last().unwrap();
     assert_error(&put_me(&ctx, &env, last, json!({ "email": address("ip") })).await, 429, "too_many_requests", None);
     // ...and from another network is not.
-    let req = end_user_event("put-me.json", &env, last, Some(&json!({ "email": address("elsewhere") })), "198.51.100.99");
-    let (status, body) = call!(userfields::handlers::me::handle, &ctx, req).await;
+    let req = end_user_event("sdk-users-put.json", &env, last, Some(&json!({ "email": address("elsewhere") })), "198.51.100.99");
+    let (status, body) = call!(sdk_users::handle, &ctx, req).await;
     assert_eq!(status, 200, "{body}");
 }
 

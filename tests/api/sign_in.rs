@@ -53,7 +53,8 @@ async fn signing_in_binds_the_pre_signup_record_and_keeps_its_data() {
     assert_eq!(claims["email"], email.to_uppercase());
     assert_eq!(claims["last_verified_credential_id"], credentials[0]["id"]);
     assert_eq!(claims["scope"], "user:basic");
-    assert_eq!(body["expiresAt"].as_str().map(|s| s.len() > 10), Some(true));
+    // Unix seconds, as Dynamic's `VerifyResponse` has it: the session's end.
+    assert_eq!(body["expiresAt"].as_i64(), claims["exp"].as_i64());
     // The operator sees the same record, now verified.
     let (_, read) = get_user(&ctx, &env, id).await;
     assert!(read["user"]["emailVerifiedAt"].is_string());
@@ -72,7 +73,7 @@ async fn an_unknown_address_makes_a_new_user_and_the_answer_does_not_tell() {
     assert_eq!((s1, s2), (200, 200));
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&a), keys(&b), "no account enumeration");
-    assert_eq!(keys(&a), ["expiresAt", "verificationUUID"]);
+    assert_eq!(keys(&a), ["email", "verificationUUID"]);
 
     let (status, body) = verify(&ctx, &env, b["verificationUUID"].as_str().unwrap(), &last_code(&fresh).await).await;
     assert_eq!(status, 200, "{body}");
@@ -122,20 +123,25 @@ async fn a_field_made_required_changes_the_scope_until_the_user_fills_it() {
     let before = claims(&ctx, &env, &token).await;
     assert!(!before["scope"].as_str().unwrap().split(' ').any(|s| s == "user:basic"), "{before}");
     assert!(before["scope"].as_str().unwrap().split(' ').any(|s| s == "requiresAdditionalAuth"));
-    assert_eq!(before["missing_fields"], json!(["firstName"]));
+    assert!(before.get("missing_fields").is_none(), "the minified token names none: {before}");
+    assert_eq!(missing_names(&claims(&ctx, &env, &full_token_of(&body)).await), ["firstName"]);
     assert_eq!(body["user"]["missingFields"][0]["name"], "firstName");
+    assert_eq!(body["user"]["scope"], "requiresAdditionalAuth");
 
-    // Something else changes: the token still grants the same, so none is issued.
+    // Something else changes: the grant is the same, and the answer still carries fresh tokens
+    // (Dynamic's client drops its session from an update answer without them).
     let (status, unchanged) = put_me(&ctx, &env, &token, json!({"lastName": "Byron"})).await;
     assert_eq!(status, 200, "{unchanged}");
-    assert!(unchanged.get("jwt").is_none(), "{unchanged}");
+    assert_eq!(claims(&ctx, &env, &token_of(&unchanged)).await["scope"], "requiresAdditionalAuth");
+    assert_eq!(unchanged["nextView"], "done");
 
     let (status, filled) = put_me(&ctx, &env, &token, json!({"firstName": "Ada"})).await;
     assert_eq!(status, 200, "{filled}");
     assert_eq!(filled["user"]["missingFields"], json!([]));
     let fresh = claims(&ctx, &env, &token_of(&filled)).await;
     assert_eq!(fresh["scope"], "user:basic");
-    assert!(fresh.get("missing_fields").is_none());
+    assert_eq!(missing_names(&claims(&ctx, &env, &full_token_of(&filled)).await), Vec::<String>::new());
+    assert_eq!(filled["user"]["scope"], "user:basic");
     assert_eq!(fresh["sid"], before["sid"], "the same session");
     assert_eq!(fresh["exp"], before["exp"], "a fresh token does not extend the session");
 }
@@ -185,6 +191,8 @@ async fn an_end_user_changes_email_by_code_and_gets_a_token_saying_so() {
     let (status, body) = put_me(&ctx, &env, &token, json!({"email": new})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["isEmailVerificationRequired"], true);
+    assert_eq!(body["nextView"], "verify-email");
+    assert_eq!(body["emailVerification"]["email"], new);
     let verification = body["emailVerification"]["verificationUUID"].as_str().unwrap().to_string();
     assert_error(&verify_my_email(&ctx, &env, &token, &verification, "000000").await, 422, "wrong_email_verification_token", Some("verificationToken"));
     let (status, body) = verify_my_email(&ctx, &env, &token, &verification, &last_code(&new).await).await;
@@ -416,8 +424,8 @@ async fn bad_start_bodies_are_clear_400s() {
     let env = signin_environment(&ctx).await;
     assert_error(&start(&ctx, &env, "not-an-email").await, 400, "invalid_email", Some("email"));
     for body in [json!([]), json!(null), json!({"email": 5}), json!({"email": "a@b.co", "extra": 1})] {
-        let req = end_user_event("auth-email-start.json", &env, "", Some(&body), IP);
-        let (status, _) = call!(userfields::handlers::auth_email_start::handle, &ctx, req).await;
+        let req = end_user_event("sdk-email-verifications-create.json", &env, "", Some(&body), IP);
+        let (status, _) = call!(userfields::handlers::sdk_email_verifications::handle, &ctx, req).await;
         assert_eq!(status, 400, "{body}");
     }
 }

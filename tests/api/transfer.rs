@@ -15,7 +15,7 @@ fn comparable(mut user: Value) -> Value {
     for list in ["verifiedCredentials", "wallets", "oauthAccounts"] {
         for item in obj.get_mut(list).and_then(Value::as_array_mut).into_iter().flatten() {
             item.as_object_mut().unwrap().remove("id");
-            item.as_object_mut().unwrap().remove("verified_at");
+            item.as_object_mut().unwrap().remove("verifiedAt");
         }
     }
     user

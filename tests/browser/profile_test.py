@@ -216,8 +216,8 @@ def main() -> int:
         assert payload["scope"] == "user:basic" and "missing_fields" not in payload, payload
         print(f"completed: scope {scope!r}, token for {payload['email']}")
         print(f"screenshot: {browser.screenshot(shot.name)}")
-        status, me = http("GET", f"{args.gateway}/environments/{args.environment}/me", headers={"authorization": f"Bearer {token}"})
-        assert status == 200 and me["user"]["metadata"] == {"department": "blue", "badge": "ABC"}, me
+        status, me = http("GET", f"{args.gateway}/sdk/{args.environment}/users", headers={"authorization": f"Bearer {token}"})
+        assert status == 200 and me["metadata"] == {"department": "blue", "badge": "ABC"}, me
 
         # The operator adds a field the end user only sees (view) and one it never sees (hidden),
         # both required: the form shows the first read-only and leaves the second out.

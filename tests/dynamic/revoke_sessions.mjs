@@ -2,7 +2,7 @@
 // UsersApi), against the local stack that scripts/browser_test.sh starts: a user made with
 // Dynamic's createUser signs in by email code (userfields' end-user routes), then
 // revokeUserSessions ends the session, and the token is refused. Loopback only; the generated
-// client sends no telemetry.
+// client sends no telemetry. (The sign-in is Dynamic's end-user protocol, /sdk/{environmentId}.)
 //
 //   node tests/dynamic/revoke_sessions.mjs GATEWAY_URL MOTO_URL ENVIRONMENT_ID API_KEY
 import assert from "node:assert/strict";
@@ -23,14 +23,14 @@ const post = async (path, body, token) => {
   return { status: response.status, body: await response.json() };
 };
 const me = async (token) =>
-  (await fetch(`${gateway}/environments/${environmentId}/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+  (await fetch(`${gateway}/sdk/${environmentId}/users`, { headers: { authorization: `Bearer ${token}` } })).status;
 
 const email = `dynamic.${randomUUID().slice(0, 12)}@example.com`;
 const created = await users.createUser({ environmentId, internalBulkUpdateUserFields: { email } });
 const userId = created.user.id;
 assert.ok(userId, "createUser answered a user");
 
-const started = await post(`/environments/${environmentId}/auth/email/start`, { email });
+const started = await post(`/sdk/${environmentId}/emailVerifications/create`, { email });
 assert.equal(started.status, 200, JSON.stringify(started.body));
 let code;
 for (let i = 0; i < 100 && !code; i++) {
@@ -39,14 +39,14 @@ for (let i = 0; i < 100 && !code; i++) {
   else await new Promise((r) => setTimeout(r, 100));
 }
 assert.ok(code, "a code was sent");
-const signed = await post(`/environments/${environmentId}/auth/email/verify`,
+const signed = await post(`/sdk/${environmentId}/emailVerifications/signin`,
   { verificationUUID: started.body.verificationUUID, verificationToken: code });
 assert.equal(signed.status, 200, JSON.stringify(signed.body));
 assert.equal(signed.body.user.id, userId, "the pre-signup record is the one signed in");
-assert.equal(await me(signed.body.jwt), 200);
+assert.equal(await me(signed.body.minifiedJwt), 200);
 
 await users.revokeUserSessions({ environmentId, userId });
-assert.equal(await me(signed.body.jwt), 401, "a revoked session's token is refused");
+assert.equal(await me(signed.body.minifiedJwt), 401, "a revoked session's token is refused");
 
 const refused = async (call) => {
   try {

@@ -192,6 +192,16 @@ class GatewayTest(unittest.TestCase):
         self.assert_kept_alive(response, "OPTIONS")
         self.assert_next_request_works("an OPTIONS with a body")
 
+    def test_preflight_allows_what_dynamics_client_sends(self):
+        response, data = self.send("OPTIONS", "/sdk/00000000-0000-4000-8000-000000000000/users", b"",
+                                   {"Origin": "http://127.0.0.1:1", "Access-Control-Request-Method": "PUT",
+                                    "Access-Control-Request-Headers": "authorization,x-dyn-session-public-key"})
+        self.assertEqual(response.status, 204, f"{response.status} {data[:200]!r}")
+        allowed = {h.strip() for h in response.getheader("Access-Control-Allow-Headers").split(",")}
+        for header in ("authorization", "content-type", "x-dyn-api-version", "x-dynamic-platform", "x-dyn-request-id",
+                       "x-dyn-session-id", "x-dyn-version", "x-dyn-session-public-key", "x-dyn-logout-reason"):
+            self.assertIn(header, allowed)
+
     def test_forwarded_post(self):
         binary, path = post_route()
         response, data = self.send("POST", path, b'{"email":"a@example.com"}',

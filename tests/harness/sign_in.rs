@@ -79,12 +79,12 @@ pub async fn start(ctx: &AppContext, env: &Env, email: &str) -> (u16, Value) {
 
 pub async fn start_from(ctx: &AppContext, env: &Env, email: &str, ip: &str) -> (u16, Value) {
     let body = serde_json::json!({ "email": email });
-    call!(handlers::auth_email_start::handle, ctx, end_user_event("auth-email-start.json", env, "", Some(&body), ip)).await
+    call!(handlers::sdk_email_verifications::handle, ctx, end_user_event("sdk-email-verifications-create.json", env, "", Some(&body), ip)).await
 }
 
 pub async fn verify(ctx: &AppContext, env: &Env, verification: &str, code: &str) -> (u16, Value) {
     let body = serde_json::json!({ "verificationUUID": verification, "verificationToken": code });
-    call!(handlers::auth_email_verify::handle, ctx, end_user_event("auth-email-verify.json", env, "", Some(&body), IP)).await
+    call!(handlers::sdk_email_verifications::handle, ctx, end_user_event("sdk-email-verifications-signin.json", env, "", Some(&body), IP)).await
 }
 
 /// The last code sent to `email`.
@@ -101,22 +101,45 @@ pub async fn sign_in(ctx: &AppContext, env: &Env, email: &str) -> Value {
     body
 }
 
+/// What Dynamic's client knows of the signed-in user after start: `GET .../users` (the user)
+/// and the form's fields (`kyc` of `GET .../settings`), as `{user, fields}`; the status is the
+/// user read's.
 pub async fn get_me(ctx: &AppContext, env: &Env, token: &str) -> (u16, Value) {
-    call!(handlers::me::handle, ctx, end_user_event("get-me.json", env, token, None, IP)).await
+    let (status, user) = get_sdk_user(ctx, env, token).await;
+    let (_, settings) = sdk_settings(ctx, env).await;
+    if status != 200 {
+        return (status, user);
+    }
+    (status, serde_json::json!({ "user": user, "fields": settings["kyc"] }))
+}
+
+/// `GET /sdk/{env}/users`: the bare `SdkUser`.
+pub async fn get_sdk_user(ctx: &AppContext, env: &Env, token: &str) -> (u16, Value) {
+    call!(handlers::sdk_users::handle, ctx, end_user_event("sdk-users-get.json", env, token, None, IP)).await
+}
+
+/// `GET /sdk/{env}/settings` (public).
+pub async fn sdk_settings(ctx: &AppContext, env: &Env) -> (u16, Value) {
+    call!(handlers::sdk_settings::handle, ctx, end_user_event("sdk-settings.json", env, "", None, IP)).await
+}
+
+/// `POST /sdk/{env}/refresh`.
+pub async fn refresh(ctx: &AppContext, env: &Env, token: &str) -> (u16, Value) {
+    call!(handlers::sdk_session::handle, ctx, end_user_event("sdk-refresh.json", env, token, None, IP)).await
 }
 
 pub async fn put_me(ctx: &AppContext, env: &Env, token: &str, body: Value) -> (u16, Value) {
-    call!(handlers::me::handle, ctx, end_user_event("put-me.json", env, token, Some(&body), IP)).await
+    call!(handlers::sdk_users::handle, ctx, end_user_event("sdk-users-put.json", env, token, Some(&body), IP)).await
 }
 
 pub async fn verify_my_email(ctx: &AppContext, env: &Env, token: &str, verification: &str, code: &str) -> (u16, Value) {
     let body = serde_json::json!({ "verificationUUID": verification, "verificationToken": code });
-    call!(handlers::me_email_verify::handle, ctx, end_user_event("me-email-verify.json", env, token, Some(&body), IP)).await
+    call!(handlers::sdk_email_verifications::handle, ctx, end_user_event("sdk-email-verifications-verify.json", env, token, Some(&body), IP)).await
 }
 
 /// Logs out: the status (204 has no body).
 pub async fn logout(ctx: &AppContext, env: &Env, token: &str) -> u16 {
-    handlers::me_logout::handle(ctx, end_user_event("me-logout.json", env, token, None, IP)).await.status().as_u16()
+    handlers::sdk_session::handle(ctx, end_user_event("sdk-revoke.json", env, token, None, IP)).await.status().as_u16()
 }
 
 pub async fn jwks(ctx: &AppContext, env: &Env) -> (u16, Value) {
@@ -144,8 +167,21 @@ pub fn claims_by_jwks(jwks: &Value, token: &str, issuer: &str) -> Option<Value> 
     jsonwebtoken::decode::<Value>(token, &decoding, &validation).ok().map(|d| d.claims)
 }
 
+/// The bearer token of a sign-in's (or update's) answer: `minifiedJwt`, as Dynamic's client
+/// sends it.
 pub fn token_of(body: &Value) -> String {
+    body["minifiedJwt"].as_str().expect("a minifiedJwt in the body").to_string()
+}
+
+/// The full token of an answer (`jwt`, Dynamic's `DynamicJwt`: with the verified credentials
+/// and missing fields).
+pub fn full_token_of(body: &Value) -> String {
     body["jwt"].as_str().expect("a jwt in the body").to_string()
+}
+
+/// The names of a token's `missing_fields` (objects, as Dynamic's `DynamicJwt` has them).
+pub fn missing_names(claims: &Value) -> Vec<String> {
+    claims["missing_fields"].as_array().expect("missing_fields is always there").iter().map(|f| f["name"].as_str().unwrap().to_string()).collect()
 }
 
 /// The send counters of `email` in `env` (one per window), as stored.

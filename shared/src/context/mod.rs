@@ -74,6 +74,15 @@ impl AppContext {
         Ok(self.compiled(env, stored))
     }
 
+    /// The configuration of `env` as this container has it (read if it has none): for what
+    /// only shows or checks it ahead of a write, never for a write's own judgement.
+    pub async fn cached_fields(&self, env: Uuid) -> crate::error::ApiResult<Arc<FieldSettings>> {
+        match self.fields.get(&env) {
+            Some(cached) => Ok(cached.settings),
+            None => Ok(self.fresh_fields(env).await?.settings),
+        }
+    }
+
     /// The rules of a configuration just read, cached for `env`. The same version compiles to
     /// the same rules, so a cached compile of it is kept rather than done again.
     pub(crate) fn compiled(&self, env: Uuid, stored: StoredFields) -> CompiledFields {

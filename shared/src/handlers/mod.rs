@@ -1,18 +1,17 @@
 //! One module per Lambda function. Each `handle` is infallible: every outcome, including a
 //! client mistake or a dependency failure, is a typed JSON response.
 
-pub mod auth_email_start;
-pub mod auth_email_verify;
 pub mod bulk_create_users;
 pub mod create_user;
 pub mod delete_user;
 pub mod get_user;
 pub mod list_missing_fields;
 pub mod list_users;
-pub mod me;
-pub mod me_email_verify;
-pub mod me_logout;
 pub mod revoke_user_sessions;
+pub mod sdk_email_verifications;
+pub mod sdk_session;
+pub mod sdk_settings;
+pub mod sdk_users;
 pub mod update_user;
 pub mod user_field_settings;
 pub mod verify_email_otp;

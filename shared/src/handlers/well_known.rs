@@ -1,10 +1,12 @@
-//! GET /environments/{environmentId}/.well-known/jwks and .../openid-configuration (public):
-//! what a JWT library or API Gateway's JWT authorizer needs to verify this environment's tokens.
+//! GET /environments/{environmentId}/.well-known/jwks (and `jwks.json`) and
+//! .../openid-configuration, and Dynamic's paths of the same keys, /sdk/{environmentId}/
+//! .well-known/jwks and `jwks.json` (public): what a JWT library or API Gateway's JWT
+//! authorizer needs to verify this environment's tokens.
 //! The JWKS lists the signing key and every earlier one whose tokens may still be valid.
 
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{environment_id, public_base, respond};
+use crate::http::{environment_id, public_base, respond, sdk_environment_id};
 use crate::model::values::Timestamp;
 use crate::tokens::jwt_claims::issuer;
 use lambda_http::http::{header, StatusCode};
@@ -32,8 +34,8 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
 }
 
 async fn serve(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
-    let env = environment_id(req)?;
     let path = req.uri().path().to_string();
+    let env = if path.contains("/sdk/") { sdk_environment_id(req)? } else { environment_id(req)? };
     let body = if path.ends_with("/.well-known/jwks") || path.ends_with("/.well-known/jwks.json") {
         let keys = ctx.store.signing_keys(env).await?;
         if keys.is_empty() {
@@ -56,7 +58,7 @@ async fn serve(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
             "id_token_signing_alg_values_supported": ["RS256"],
             "subject_types_supported": ["public"],
             "response_types_supported": ["id_token"],
-            "claims_supported": ["sub", "sid", "environment_id", "email", "last_verified_credential_id", "scope", "missing_fields"],
+            "claims_supported": ["kid", "sub", "sid", "environment_id", "email", "email_verified", "last_verified_credential_id", "scope", "verified_credentials", "missing_fields"],
             "scopes_supported": [crate::tokens::jwt_claims::SCOPE_COMPLETE, crate::tokens::jwt_claims::SCOPE_INCOMPLETE],
         })
     } else {

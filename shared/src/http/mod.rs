@@ -1,6 +1,7 @@
 //! Request parsing and response building shared by every handler.
 
 pub mod bearer;
+pub mod sdk_views;
 pub mod views;
 mod objects_only;
 
@@ -82,6 +83,24 @@ pub fn environment_id(req: &Request) -> ApiResult<Uuid> {
     let env = path_uuid(req, "environmentId", "environments")?;
     tracing::Span::current().record("environment_id", tracing::field::display(env));
     Ok(env)
+}
+
+/// The environment of an end-user route of Dynamic's protocol, `/sdk/{environmentId}/...`.
+pub fn sdk_environment_id(req: &Request) -> ApiResult<Uuid> {
+    let env = path_uuid(req, "environmentId", "sdk")?;
+    tracing::Span::current().record("environment_id", tracing::field::display(env));
+    Ok(env)
+}
+
+/// The last segment of the request's path (`.../emailVerifications/signin` → `signin`): which
+/// route of a resource's function this is.
+pub fn last_segment(req: &Request) -> String {
+    req.raw_http_path().trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_string()
+}
+
+/// A route this function does not serve (a clear JSON 404, never a 5xx).
+pub fn no_such_route(req: &Request) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "route_not_found", format!("No route {} {}.", req.method(), req.raw_http_path()))
 }
 
 pub fn user_id(req: &Request) -> ApiResult<Uuid> {

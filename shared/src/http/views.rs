@@ -6,7 +6,8 @@ use crate::model::field_access;
 use crate::model::field_settings::FieldSettings;
 use crate::model::field_spec::FieldSpec;
 use crate::model::chains::Chain;
-use crate::model::credentials::CredentialFormat;
+use crate::model::credentials::{CredentialFormat, DynamicCredential};
+use crate::model::profile_fields::Profile;
 use crate::model::user::User;
 use crate::model::values::{Email, Timestamp};
 use crate::store::Verification;
@@ -17,8 +18,15 @@ use uuid::Uuid;
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserView<'a> {
+    pub id: Uuid,
+    pub project_environment_id: Uuid,
     #[serde(flatten)]
-    pub user: Cow<'a, User>,
+    pub profile: Cow<'a, Profile>,
+    pub verified_credentials: Vec<DynamicCredential<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_verified_credential_id: Option<Uuid>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     pub missing_fields: Vec<&'a FieldSpec>,
     pub new_user: bool,
     pub wallets: Vec<WalletView<'a>>,
@@ -51,19 +59,19 @@ pub struct OAuthAccountView<'a> {
 impl<'a> UserView<'a> {
     /// The user as the operator sees it: everything.
     pub fn new(user: &'a User, fields: &'a FieldSettings, new_user: bool) -> Self {
-        Self::build(user, Cow::Borrowed(user), fields.missing(&user.profile), new_user)
+        Self::build(user, Cow::Borrowed(&user.profile), fields.missing(&user.profile), new_user)
     }
 
     /// The user as the end user sees itself: no hidden field, no operator-private metadata
     /// (`model::field_access`; credentials are shown alike).
     pub fn for_end_user(user: &'a User, fields: &'a FieldSettings, new_user: bool) -> Self {
         let missing = field_access::end_user_missing(fields, user);
-        Self::build(user, Cow::Owned(field_access::end_user_copy(user, fields)), missing, new_user)
+        Self::build(user, Cow::Owned(field_access::end_user_copy(user, fields).profile), missing, new_user)
     }
 
-    /// `shown`: the user's values as this caller may see them; the wallet and OAuth views are
-    /// borrowed from `stored`, whose credentials are the same (a page of users copies no string).
-    fn build(stored: &'a User, shown: Cow<'a, User>, missing_fields: Vec<&'a FieldSpec>, new_user: bool) -> Self {
+    /// `shown`: the user's values as this caller may see them; the credential views are
+    /// borrowed from `stored` (a page of users copies no string).
+    fn build(stored: &'a User, shown: Cow<'a, Profile>, missing_fields: Vec<&'a FieldSpec>, new_user: bool) -> Self {
         let wallets = stored
             .credentials(CredentialFormat::Blockchain)
             .map(|c| WalletView {
@@ -82,7 +90,19 @@ impl<'a> UserView<'a> {
                 account_username: c.oauth_username.as_deref(),
             })
             .collect();
-        Self { user: shown, missing_fields, new_user, wallets, oauth_accounts }
+        Self {
+            id: stored.id,
+            project_environment_id: stored.project_environment_id,
+            profile: shown,
+            verified_credentials: stored.verified_credentials.iter().map(DynamicCredential::new).collect(),
+            last_verified_credential_id: stored.last_verified_credential_id,
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+            missing_fields,
+            new_user,
+            wallets,
+            oauth_accounts,
+        }
     }
 }
 

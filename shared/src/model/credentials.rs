@@ -360,3 +360,68 @@ mod tests {
         assert_eq!(e.code, "too_many_emails");
     }
 }
+
+/// A verified credential as Dynamic's `JwtVerifiedCredential` has it, in API answers and in the
+/// `jwt`: snake_case names but for `signInEnabled` and `verifiedAt`.
+#[derive(Serialize)]
+pub struct DynamicCredential<'a> {
+    id: Uuid,
+    format: CredentialFormat,
+    public_identifier: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a Email>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chain: Option<Chain>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wallet_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wallet_provider: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wallet_additional_addresses: Option<&'a [AdditionalAddress]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oauth_provider: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oauth_account_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oauth_username: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oauth_display_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oauth_emails: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oauth_account_photos: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oauth_metadata: Option<&'a Map<String, Value>>,
+    /// Only an email credential signs in here (by its code).
+    #[serde(rename = "signInEnabled")]
+    sign_in_enabled: bool,
+    #[serde(rename = "verifiedAt", skip_serializing_if = "Option::is_none")]
+    verified_at: Option<Timestamp>,
+}
+
+impl<'a> DynamicCredential<'a> {
+    pub fn new(c: &'a Credential) -> Self {
+        Self {
+            id: c.id,
+            format: c.format,
+            public_identifier: &c.public_identifier,
+            email: c.email.as_ref(),
+            address: c.address.as_deref(),
+            chain: c.chain,
+            wallet_name: c.wallet_name.as_deref(),
+            wallet_provider: c.wallet_provider.as_deref(),
+            wallet_additional_addresses: c.wallet_additional_addresses.as_deref(),
+            oauth_provider: c.oauth_provider.as_deref(),
+            oauth_account_id: c.oauth_account_id.as_deref(),
+            oauth_username: c.oauth_username.as_deref(),
+            oauth_display_name: c.oauth_display_name.as_deref(),
+            oauth_emails: c.oauth_emails.as_deref(),
+            oauth_account_photos: c.oauth_account_photos.as_deref(),
+            oauth_metadata: c.oauth_metadata.as_ref(),
+            sign_in_enabled: c.format == CredentialFormat::Email,
+            verified_at: c.verified_at,
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! operation and answer; the CLI and tests call the same operations.
 
 pub mod api_keys;
+pub mod check_availability;
 pub mod create_user;
 pub mod delete_user;
 pub mod environments;

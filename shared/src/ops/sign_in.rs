@@ -14,8 +14,8 @@ use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use crate::model::values::{Email, Timestamp};
 use crate::context::prefetch::Reads;
-use crate::store::{Backoff, Session, Side, StoreError, Verification};
-use crate::tokens::TokenClaims;
+use crate::store::{Backoff, EnvironmentRecord, Session, Side, StoreError, Verification};
+use crate::tokens::jwt_claims::{FullClaims, TokenClaims};
 use crate::model::user_rules::check_email_rules;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -34,10 +34,7 @@ pub async fn start(ctx: &AppContext, env: Uuid, email: &Email, source_ip: Option
     let (environment, holder) = tokio::join!(ctx.environment(env), ctx.store.claim_holder(env, "email", &norm));
     environment?;
     // The operator's rules on email (options, pattern) hold for signing in too, before any mail.
-    let fields = match ctx.fields.get(&env) {
-        Some(cached) => cached.settings,
-        None => ctx.fresh_fields(env).await?.settings,
-    };
+    let fields = ctx.cached_fields(env).await?;
     check_email_rules(&fields, email)?;
 
     let (verification, code) = codes::issue(ctx, email, now, holder?)?;
@@ -52,8 +49,32 @@ pub struct SignedInUser {
     pub user: User,
     pub fields: Arc<FieldSettings>,
     pub new_user: bool,
+    pub session: Session,
+    pub tokens: SignedTokens,
+}
+
+/// A session's two tokens, as Dynamic answers them: `jwt` ([`FullClaims`]) and `minifiedJwt`
+/// ([`TokenClaims`], the bearer), and the scope they grant.
+pub struct SignedTokens {
     pub jwt: String,
+    pub minified_jwt: String,
+    pub scope: String,
     pub expires_at: Timestamp,
+}
+
+/// Signs both tokens of `user` in `session` under `fields` (two RS256 signatures, one key read).
+async fn sign_tokens(
+    ctx: &AppContext,
+    env: Uuid,
+    environment: &EnvironmentRecord,
+    claims: TokenClaims,
+    user: &User,
+    fields: &FieldSettings,
+    session: &Session,
+) -> ApiResult<SignedTokens> {
+    let minified_jwt = ctx.keyring.sign(&ctx.store, env, environment, &claims).await?;
+    let jwt = ctx.keyring.sign(&ctx.store, env, environment, &FullClaims::new(&claims, user, fields)).await?;
+    Ok(SignedTokens { jwt, minified_jwt, scope: claims.scope, expires_at: session.expires_at })
 }
 
 /// Checks the code of sign-in `attempt` and signs the address's user in.
@@ -78,9 +99,9 @@ pub async fn verify(ctx: &AppContext, env: Uuid, issuer: String, attempt: &CodeA
         }
     };
     let claims = TokenClaims::new(issuer, environment.audience(env), &user, &fields, &session, Timestamp::now());
-    let jwt = ctx.keyring.sign(&ctx.store, env, &environment, &claims).await?;
+    let tokens = sign_tokens(ctx, env, &environment, claims, &user, &fields, &session).await?;
     tracing::info!(user_id = %user.id, new_user, "signed in");
-    Ok(SignedInUser { user, fields, new_user, jwt, expires_at: session.expires_at })
+    Ok(SignedInUser { user, fields, new_user, session, tokens })
 }
 
 enum Bind {
@@ -144,23 +165,18 @@ async fn bind(
     }
 }
 
-/// A fresh token for the session of `signed_in` when `user` (as just saved) would get a token
-/// granting something else (scope, missing fields, email); `None` when the current one still
-/// says it all.
-pub async fn refreshed_token(
+/// Fresh tokens for the session of `signed_in`, for `user` as just saved (or read): judged by
+/// `fields`, so a field filled or newly required shows in the scope at once. The session keeps
+/// its expiry and the audience it was signed in under (an older token's, none).
+pub async fn fresh_tokens(
     ctx: &AppContext,
     env: Uuid,
     signed_in: &crate::context::prefetch::SignedIn,
     user: &User,
     fields: &FieldSettings,
-) -> ApiResult<Option<(String, Timestamp)>> {
-    // The session keeps the audience it was signed in under (an older token's, none).
+) -> ApiResult<SignedTokens> {
     let audience = signed_in.claims.aud.clone().unwrap_or_else(|| env.to_string());
     let claims = TokenClaims::new(signed_in.issuer.clone(), audience, user, fields, &signed_in.session, Timestamp::now());
-    if signed_in.claims.same_grant(&claims) {
-        return Ok(None);
-    }
     let environment = ctx.environment(env).await?;
-    let jwt = ctx.keyring.sign(&ctx.store, env, &environment, &claims).await?;
-    Ok(Some((jwt, signed_in.session.expires_at)))
+    sign_tokens(ctx, env, &environment, claims, user, fields, &signed_in.session).await
 }

@@ -1,7 +1,13 @@
-//! What a token says. `scope` holds `user:basic` only when no required field is missing;
-//! otherwise `requiresAdditionalAuth`, with the names in `missing_fields`.
+//! What a token says, as Dynamic's tokens say it. A sign-in answers two: `minifiedJwt`
+//! ([`TokenClaims`], Dynamic's `MinifiedDynamicJwt`: what the client sends as its bearer) and
+//! `jwt` ([`FullClaims`], Dynamic's `DynamicJwt`: the same claims with the user's verified
+//! credentials and the fields it has still to give). `scope` holds `user:basic` only when no
+//! required field is missing; otherwise `requiresAdditionalAuth`. Both carry `kid` in the
+//! payload too, as Dynamic's do (the keyring adds it).
 
+use crate::model::credentials::DynamicCredential;
 use crate::model::field_access::{premade_visible, told_missing};
+use crate::model::field_spec::FieldSpec;
 use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use crate::model::values::Timestamp;
@@ -33,20 +39,33 @@ pub struct TokenClaims {
     pub last_verified_credential_id: Option<Uuid>,
     /// Space-separated, as OAuth and API Gateway's JWT authorizer read it.
     pub scope: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub missing_fields: Vec<String>,
+}
+
+/// The `jwt` of a sign-in: the claims, and the user's verified credentials and missing fields
+/// (always present, `[]` when none is missing; a hidden field is never named).
+#[derive(Serialize)]
+pub struct FullClaims<'a> {
+    #[serde(flatten)]
+    pub claims: &'a TokenClaims,
+    pub verified_credentials: Vec<DynamicCredential<'a>>,
+    pub missing_fields: Vec<&'a FieldSpec>,
+}
+
+impl<'a> FullClaims<'a> {
+    pub fn new(claims: &'a TokenClaims, user: &'a User, fields: &'a FieldSettings) -> Self {
+        Self {
+            claims,
+            verified_credentials: user.verified_credentials.iter().map(DynamicCredential::new).collect(),
+            missing_fields: told_missing(fields.missing(&user.profile)),
+        }
+    }
 }
 
 impl TokenClaims {
     /// The claims for `user` in `session`, judged by the current configuration. The token
     /// expires with its session.
     pub fn new(issuer: String, audience: String, user: &User, fields: &FieldSettings, session: &Session, now: Timestamp) -> Self {
-        // The scope counts every required field, the operator's too (a required `view` field
-        // gates access until the operator fills it); a hidden one is never named.
-        let missing = fields.missing(&user.profile);
-        let complete = missing.is_empty();
-        let missing_fields: Vec<String> = told_missing(missing).into_iter().map(|f| f.name.clone()).collect();
-        let scope = if complete { SCOPE_COMPLETE } else { SCOPE_INCOMPLETE };
+        let scope = scope_for(user, fields);
         let email = user.profile.email.as_ref().filter(|_| premade_visible(fields, "email"));
         Self {
             iss: issuer,
@@ -60,18 +79,21 @@ impl TokenClaims {
             email_verified: email.map(|_| user.profile.email_verified_at.is_some()),
             last_verified_credential_id: user.last_verified_credential_id,
             scope: scope.to_string(),
-            missing_fields,
         }
     }
 
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scope.split(' ').any(|s| s == scope)
     }
+}
 
-    /// Whether a token with `other` grants what this one does (all but the issue time): when
-    /// not, a change to the user warrants a fresh token.
-    pub fn same_grant(&self, other: &TokenClaims) -> bool {
-        Self { iat: other.iat, ..self.clone() } == *other
+/// What a token of `user` grants under `fields`. The scope counts every required field, the
+/// operator's too (a required `view` field gates access until the operator fills it).
+pub fn scope_for(user: &User, fields: &FieldSettings) -> &'static str {
+    if fields.missing(&user.profile).is_empty() {
+        SCOPE_COMPLETE
+    } else {
+        SCOPE_INCOMPLETE
     }
 }
 

@@ -15,6 +15,7 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use serde::Serialize;
 use uuid::Uuid;
 
 /// Keys are immutable once made; this only bounds memory.
@@ -22,7 +23,7 @@ const KEY_CACHE_TTL: Duration = Duration::from_secs(3600);
 /// How long an unknown kid is remembered, so a flood of forged tokens costs no reads.
 const UNKNOWN_KID_TTL: Duration = Duration::from_secs(10);
 /// Longest token looked at; a real one is about 900 characters.
-pub const MAX_TOKEN_CHARS: usize = 4096;
+pub const MAX_TOKEN_CHARS: usize = 16384;
 /// Clock skew allowed on `exp` and `iat`.
 const LEEWAY_SECONDS: u64 = 5;
 
@@ -88,11 +89,17 @@ impl Keyring {
     /// which parses the private key again for every token: 1.45 ms of CPU per token against
     /// 0.67 ms (docs/benchmarks.md). Tokens are verified with `jsonwebtoken`, here and in the
     /// tests, so what this writes is checked by the library.
-    pub async fn sign(&self, store: &Store, env: Uuid, environment: &EnvironmentRecord, claims: &TokenClaims) -> KeyringResult<String> {
+    /// The payload also names the key (`kid`), as Dynamic's tokens do. A second token of the
+    /// same sign-in finds the parsed key in memory.
+    pub async fn sign(&self, store: &Store, env: Uuid, environment: &EnvironmentRecord, claims: &impl Serialize) -> KeyringResult<String> {
         let kid = environment.signing_kid(Timestamp::now()).ok_or_else(|| no_signing_key(env))?;
         let key = self.signing_key(store, env, kid).await?;
         let header = serde_json::json!({ "alg": "RS256", "typ": "JWT", "kid": kid });
-        let payload = serde_json::to_vec(claims).expect("claims always serialize");
+        let mut payload = serde_json::to_value(claims).expect("claims always serialize");
+        if let Some(map) = payload.as_object_mut() {
+            map.insert("kid".into(), kid.into());
+        }
+        let payload = serde_json::to_vec(&payload).expect("claims always serialize");
         let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(payload));
         let mut signature = vec![0; key.public_modulus_len()];
         key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), input.as_bytes(), &mut signature).map_err(|_| {
@@ -101,6 +108,7 @@ impl Keyring {
         })?;
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
+
 
     async fn signing_key(&self, store: &Store, env: Uuid, kid: &str) -> KeyringResult<Arc<RsaKeyPair>> {
         let id = (env, kid.to_string());

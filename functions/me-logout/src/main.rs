@@ -1,6 +1,0 @@
-//! Lambda entry point; the handler lives in `userfields::handlers::me_logout`.
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    userfields::runtime::run(userfields::runtime::Needs::Nothing, userfields::handlers::me_logout::handle).await
-}

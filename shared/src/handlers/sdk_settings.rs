@@ -1,0 +1,82 @@
+//! GET /sdk/{environmentId}/settings and /nonces (public): what Dynamic's client reads at start.
+//! `settings` is a `ProjectSettings` with email sign-in on, `kyc` = the fields an end user's form
+//! may show (as `settings/userFields` lists them) and minimal, valid defaults for the sections
+//! userfields does not implement (no chains, captcha, cookies or embedded wallets: the client
+//! then asks for none). `nonces` feeds the client's device-signature pool; the signatures are
+//! not checked here, so any fresh random strings do.
+
+use crate::context::AppContext;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json_response, last_segment, no_such_route, respond, sdk_environment_id};
+use crate::model::field_access::form_fields;
+use crate::model::field_spec::FieldSpec;
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use rand::Rng;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Most nonces one call hands out (the client asks for five).
+const MAX_NONCES: usize = 20;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProjectSettings<'a> {
+    environment_name: &'static str,
+    chains: [Value; 0],
+    kyc: Vec<&'a FieldSpec>,
+    providers: Value,
+    design: Value,
+    general: Value,
+    privacy: Value,
+    sdk: Value,
+    security: Value,
+}
+
+pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
+    if req.method() != Method::GET {
+        return respond(Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use GET.")));
+    }
+    let result = match last_segment(&req).as_str() {
+        "settings" => settings(ctx, &req).await,
+        "nonces" => nonces(&req),
+        _ => Err(no_such_route(&req)),
+    };
+    respond(result)
+}
+
+async fn settings(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
+    let env = sdk_environment_id(req)?;
+    // The configuration is read fresh: a client starting right after the operator saved one
+    // gets the form that sign-in will judge by.
+    let (environment, fields) = tokio::join!(ctx.environment(env), ctx.fresh_fields(env));
+    let environment = environment?;
+    let fields = fields?.settings;
+    let body = ProjectSettings {
+        environment_name: "live",
+        chains: [],
+        kyc: form_fields(&fields),
+        providers: json!([{ "provider": "emailOnly" }]),
+        design: json!({}),
+        general: json!({ "displayName": environment.name }),
+        privacy: json!({ "collectIp": false }),
+        sdk: json!({ "emailSignIn": { "signInProvider": "dynamic" } }),
+        security: json!({}),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+fn nonces(req: &Request) -> ApiResult<Response<Body>> {
+    sdk_environment_id(req)?;
+    let count = match req.query_string_parameters().first("count") {
+        None => 5,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_NONCES).contains(n))
+            .ok_or_else(|| ApiError::bad_request("invalid_count", format!("count is 1 to {MAX_NONCES}.")).field("count"))?,
+    };
+    let mut rng = rand::rng();
+    let nonces: Vec<String> = (0..count).map(|_| hex::encode(rng.random::<[u8; 16]>())).collect();
+    Ok(json_response(StatusCode::OK, &json!({ "nonces": nonces })))
+}
