@@ -46,7 +46,9 @@ def routes(template: pathlib.Path) -> list[tuple[str, re.Pattern, str, str]]:
             method = stripped.split(":", 1)[1].strip().upper()
         elif stripped.startswith("Path:") and binary and method:
             path = stripped.split(":", 1)[1].strip()
-            pattern = "^" + re.sub(r"\{[^/]+\}", "[^/]+", re.escape(path).replace(r"\{", "{").replace(r"\}", "}")) + "$"
+            # `{name+}` is greedy (API Gateway's proxy), `{name}` one segment.
+            escaped = re.escape(path).replace(r"\{", "{").replace(r"\}", "}")
+            pattern = "^" + re.sub(r"\{[^/]+\}", "[^/]+", re.sub(r"\{[^/]+\+\}", ".+", escaped)) + "$"
             found.append((method, re.compile(pattern), binary, path))
             method = None
     return found
@@ -219,7 +221,10 @@ class Gateway(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path.startswith("/web/"):
             return self.static(path)
-        binary = next((b for m, p, b, _ in self.table if m == self.command and p.match(path)), None)
+        # As API Gateway: the most specific route wins (a greedy `{proxy+}` or `ANY` only when
+        # nothing else matches).
+        matches = [(("+}" in written, m == "ANY"), b) for m, p, b, written in self.table if m in (self.command, "ANY") and p.match(path)]
+        binary = min(matches)[1] if matches else None
         if binary is None:
             return self.reply(404, NOT_FOUND)
         headers = {k: v for k, v in self.headers.items() if k.lower() in ("authorization", "content-type")}

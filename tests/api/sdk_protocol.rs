@@ -157,6 +157,17 @@ async fn routes_and_methods_not_served_get_clear_json_answers() {
     raw["rawPath"] = json!(path);
     raw["requestContext"]["http"]["path"] = json!(path);
     assert_error(&call!(sdk_email_verifications::handle, &ctx, request(&raw.to_string())).await, 404, "route_not_found", None);
+    // Routes of Dynamic's protocol that userfields does not serve reach sdk-settings (the
+    // template's `/sdk/{environmentId}/{proxy+}`): a JSON 404 whatever the method or depth.
+    for (method, rest) in [("POST", "smsVerifications/create"), ("DELETE", "users"), ("GET", "settings/extra"), ("POST", "settings")] {
+        let mut raw: Value = serde_json::from_str(&event_text("sdk-settings.json", &env, None)).unwrap();
+        let path = format!("/sdk/{}/{rest}", env.id);
+        raw["rawPath"] = json!(path);
+        raw["requestContext"]["http"]["path"] = json!(path);
+        raw["requestContext"]["http"]["method"] = json!(method);
+        let want = if rest == "settings" { (405, "method_not_allowed") } else { (404, "route_not_found") };
+        assert_error(&call!(sdk_settings::handle, &ctx, request(&raw.to_string())).await, want.0, want.1, None);
+    }
     let mut raw: Value = serde_json::from_str(&event_text("sdk-refresh.json", &env, None).replace("{{token}}", "")).unwrap();
     raw["requestContext"]["http"]["method"] = json!("GET");
     assert_error(&call!(sdk_session::handle, &ctx, request(&raw.to_string())).await, 405, "method_not_allowed", None);

@@ -202,6 +202,13 @@ class GatewayTest(unittest.TestCase):
                        "x-dyn-session-id", "x-dyn-version", "x-dyn-session-public-key", "x-dyn-logout-reason"):
             self.assertIn(header, allowed)
 
+    def test_the_most_specific_route_wins_and_the_catch_all_takes_the_rest(self):
+        for method, path, binary in [("GET", "/sdk/e1/users", "sdk-users"), ("POST", "/sdk/e1/smsVerifications/create", "sdk-settings"),
+                                     ("DELETE", "/sdk/e1/users", "sdk-settings"), ("GET", "/sdk/e1/.well-known/jwks.json", "well-known")]:
+            response, data = self.send(method, path, b"", {"Authorization": "Bearer t"})
+            self.assertEqual(response.status, 200, f"{method} {path}: {response.status} {data[:200]!r}")
+            self.assertEqual(json.loads(data)["path"], f"/lambda-url/{binary}{path}", f"{method} {path}")
+
     def test_forwarded_post(self):
         binary, path = post_route()
         response, data = self.send("POST", path, b'{"email":"a@example.com"}',

@@ -33,14 +33,20 @@ struct ProjectSettings<'a> {
     security: Value,
 }
 
+/// Also every route of Dynamic's protocol that userfields does not serve (SMS, wallets, MFA,
+/// passkeys...; `template.yaml` sends `/sdk/{environmentId}/{proxy+}` here): a JSON 404 that
+/// Dynamic's client raises as an error with its `code`, where API Gateway's own would not be.
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
-    if req.method() != Method::GET {
-        return respond(Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use GET.")));
-    }
-    let result = match last_segment(&req).as_str() {
-        "settings" => settings(ctx, &req).await,
-        "nonces" => nonces(&req),
-        _ => Err(no_such_route(&req)),
+    let route = last_segment(&req);
+    // `/sdk/{environmentId}/settings` or `/nonces`, not a deeper path ending alike.
+    let path = req.raw_http_path();
+    let after_sdk: Vec<&str> = path.trim_end_matches('/').rsplit("/sdk/").next().unwrap_or_default().split('/').collect();
+    let served = after_sdk.len() == 2 && matches!(route.as_str(), "settings" | "nonces");
+    let result = match (served, req.method() == Method::GET) {
+        (false, _) => Err(no_such_route(&req)),
+        (true, false) => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use GET.")),
+        (true, true) if route == "settings" => settings(ctx, &req).await,
+        (true, true) => nonces(&req),
     };
     respond(result)
 }
