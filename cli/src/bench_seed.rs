@@ -9,6 +9,8 @@
 //!                                                           -> {"verificationUUID":V}
 //!   {"seed":"session","environmentId":E,"userId":U,"sessionId":S}
 //!                                                           -> {}
+//!   {"seed":"fields","environmentId":E,"enable":[NAME...]}  -> {"version":N}
+//!                                                           (optional fields turned on)
 //!
 //! Codes are hashed under the key OTP_HMAC_KEY_SECRET names, as the functions hash them. A
 //! request that fails answers {"error":...} and the command goes on.
@@ -18,7 +20,9 @@ use serde_json::{json, Value};
 use std::io::{BufRead, Write};
 use userfields::codes::issue::stored_form;
 use userfields::context::AppContext;
+use userfields::model::field_settings::FieldSettings;
 use userfields::model::profile_fields::UserInput;
+use userfields::ops::save_field_settings::save_field_settings;
 use userfields::model::values::{Email, Timestamp};
 use userfields::store::{Session, Verification};
 use uuid::Uuid;
@@ -30,6 +34,7 @@ enum Request {
     EmailChange { environment_id: Uuid, user_id: Uuid, email: String, code: String },
     SignIn { environment_id: Uuid, email: String, holder: Option<Uuid>, code: String },
     Session { environment_id: Uuid, user_id: Uuid, session_id: Uuid },
+    Fields { environment_id: Uuid, enable: Vec<String> },
 }
 
 pub async fn run(ctx: &'static AppContext, otp_key: &[u8]) -> Result<(), String> {
@@ -71,6 +76,17 @@ async fn seed(ctx: &'static AppContext, otp_key: &[u8], request: Request) -> Res
             let session = Session { sid: session_id, ..Session::new(user_id, now, 3600) };
             ctx.store.put_session_alone(environment_id, &session).await.map_err(|e| e.to_string())?;
             Ok(json!({}))
+        }
+        Request::Fields { environment_id, enable } => {
+            let stored = ctx.store.fields(environment_id).await.map_err(|e| e.to_string())?;
+            let (version, current) = (stored.version, stored.settings());
+            let mut specs = current.specs();
+            for spec in specs.iter_mut().filter(|s| enable.contains(&s.name)) {
+                spec.enabled = true;
+            }
+            let new = FieldSettings::parse(specs).map_err(|e| e.message)?;
+            let saved = save_field_settings(ctx, environment_id, &current, version, new, None).await.map_err(|e| e.message)?;
+            Ok(json!({ "version": saved.version }))
         }
     }
 }

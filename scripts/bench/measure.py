@@ -120,6 +120,7 @@ def measure(function: str, base_env: dict[str, str], work: Workload, counter: Ca
     hwm = None
     listed = 0  # users on a list-users page
     cpu_per_invoke = float("nan")
+    work.setup(function)
     for run in range(cold_runs):
         launch = Launch(function, base_env)
         try:

@@ -101,6 +101,12 @@ class Workload:
         claims = token_claims(token)
         self.token, self.users["signed-in"], self.session = token, claims["sub"], claims["sid"]
 
+    def setup(self, name: str) -> None:
+        """The row's one-time seeding (`setup` in rows.toml), if it has one."""
+        setup = dict(config.row(name).get("setup", {}))
+        if setup:
+            self.seed(setup.pop("seed"), environmentId=self.env_id, **setup)
+
     def event(self, name: str) -> bytes:
         self.n += 1
         row = config.row(name)
