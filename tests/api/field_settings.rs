@@ -168,3 +168,46 @@ async fn switching_to_unique_backfills_or_refuses() {
     let got = create_user(&ctx, &env2, json!({"metadata": {"badge": "green"}})).await;
     assert_error(&got, 422, "custom_field_data_not_unique", Some("badge"));
 }
+
+#[tokio::test]
+async fn the_environment_as_dynamics_admin_api_has_it_is_the_same_configuration() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let (status, read) = call!(user_field_settings::handle, &ctx, event("get-environment.json", &env, None)).await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["id"], env.id.to_string());
+    let (_, fields) = call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &env, None)).await;
+    assert_eq!(read["settings"]["kyc"], fields["fields"], "one source of truth");
+    for section in ["chains", "design", "general", "privacy", "sdk", "security"] {
+        assert!(!read["settings"][section].is_null(), "{section}: {read}");
+    }
+
+    // PUT saves kyc through the same checks; the rest of Dynamic's document is not stored.
+    let (status, saved) = call!(user_field_settings::handle, &ctx, event("put-environment.json", &env, None)).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(names(&saved["kyc"]), ["email", "firstName", "memberCode"]);
+    let (_, fields) = call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &env, None)).await;
+    assert_eq!(names(&fields["fields"]), ["email", "firstName", "memberCode"]);
+    assert_eq!(fields["fields"][2]["validationRules"]["regex"], "^[A-Z]{3}$");
+
+    // Dynamic's client sends kyc without our userAccess and writeOnce: the saved ones stay.
+    let hidden = json!({"kyc": [{"name": "email", "type": "standard", "required": true}, {"name": "firstName", "type": "standard", "userAccess": "view", "writeOnce": true}]});
+    let req = event_with_body("put-environment.json", &env, None, &hidden);
+    assert_eq!(call!(user_field_settings::handle, &ctx, req).await.0, 200);
+    let without = json!({"kyc": [{"name": "email", "type": "standard", "required": true}, {"name": "firstName", "type": "standard", "required": true}]});
+    let req = event_with_body("put-environment.json", &env, None, &without);
+    let (status, kept) = call!(user_field_settings::handle, &ctx, req).await;
+    assert_eq!(status, 200, "{kept}");
+    assert_eq!((kept["kyc"][1]["userAccess"].as_str(), kept["kyc"][1]["writeOnce"].as_bool(), kept["kyc"][1]["required"].as_bool()), (Some("view"), Some(true), Some(true)));
+
+    let bad = json!({"kyc": [{"name": "x", "type": "custom", "validationRules": {"regex": "("}}]});
+    let req = event_with_body("put-environment.json", &env, None, &bad);
+    assert_error(&call!(user_field_settings::handle, &ctx, req).await, 422, "invalid_regex", Some("x"));
+    let req = event_with_body("put-environment.json", &env, None, &json!({"chains": []}));
+    assert_error(&call!(user_field_settings::handle, &ctx, req).await, 400, "bad_request", Some("kyc"));
+    // A key that can only read settings reads the environment and cannot change it.
+    let reader = userfields::ops::api_keys::create_api_key(&ctx.store, env.id, "reader", userfields::auth::scopes::Scopes::parse_list(&["settings:read"]).unwrap()).await.unwrap();
+    let reader = Env { id: env.id, key: reader.key };
+    assert_eq!(call!(user_field_settings::handle, &ctx, event("get-environment.json", &reader, None)).await.0, 200);
+    assert_error(&call!(user_field_settings::handle, &ctx, event("put-environment.json", &reader, None)).await, 403, "insufficient_scope", None);
+}

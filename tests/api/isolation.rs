@@ -30,6 +30,8 @@ async fn another_environments_key_reaches_nothing() {
         call!(list_missing_fields::handle, &ctx, event("list-missing-fields.json", &b_on_a, Some(user))).await,
         call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &b_on_a, None)).await,
         call!(user_field_settings::handle, &ctx, event("put-user-field-settings.json", &b_on_a, None)).await,
+        call!(user_field_settings::handle, &ctx, event("get-environment.json", &b_on_a, None)).await,
+        call!(user_field_settings::handle, &ctx, event("put-environment.json", &b_on_a, None)).await,
         call!(list_users::handle, &ctx, event("list-users.json", &b_on_a, None)).await,
         call!(bulk_create_users::handle, &ctx, event("bulk-create-users.json", &b_on_a, None)).await,
         call!(delete_user::handle, &ctx, event("delete-user.json", &b_on_a, Some(user))).await,

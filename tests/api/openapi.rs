@@ -38,6 +38,9 @@ fn request_fixtures_match_their_schemas() {
     check(&doc, "UpdateUserRequest", &body("update-user.json"));
     check(&doc, "UpdateUserRequest", &body("update-user-email.json"));
     check(&doc, "FieldSettings", &body("put-user-field-settings.json"));
+    for field in body("put-environment.json")["kyc"].as_array().unwrap() {
+        check(&doc, "FieldInput", field);
+    }
     let verify = json!({"verificationUUID": uuid::Uuid::new_v4(), "verificationToken": "123456"});
     check(&doc, "VerifyEmailRequest", &verify);
     check(&doc, "EmailVerificationVerifyRequest", &verify);
@@ -58,6 +61,13 @@ async fn real_responses_match_the_document() {
     check(&doc, "FieldSettingsResponse", &saved);
     let (_, read) = call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &env, None)).await;
     check(&doc, "FieldSettingsResponse", &read);
+    let (_, environment) = call!(user_field_settings::handle, &ctx, event("get-environment.json", &env, None)).await;
+    check(&doc, "ProjectEnvironment", &environment);
+    let (status, saved) = call!(user_field_settings::handle, &ctx, event("put-environment.json", &env, None)).await;
+    assert_eq!(status, 200, "{saved}");
+    check(&doc, "ProjectSettings", &saved);
+    // Back to the configuration the rest of this test reads.
+    assert_eq!(call!(user_field_settings::handle, &ctx, event("put-user-field-settings.json", &env, None)).await.0, 200);
 
     let (status, created) = call!(userfields::handlers::create_user::handle, &ctx, event("create-user.json", &env, None)).await;
     assert_eq!(status, 201, "{created}");

@@ -166,6 +166,45 @@ async fn bulk_create_fails_only_the_bad_entries() {
     assert_eq!(codes, ["email_already_exists", "bad_request", "bad_request"]);
     assert_eq!(body["created"][0]["alias"], "fine");
 
+    // Dynamic's body: a top-level array; with upsert, entries naming a user (by id, else by
+    // email) update it, the others are created, and a bad one fails alone.
+    let existing = user_id_of(&create_user(&ctx, &env, json!({"email": "kept@example.com", "alias": "old"})).await.1);
+    let by_id = user_id_of(&create_user(&ctx, &env, json!({"alias": "by-id"})).await.1);
+    let dynamic = json!([
+        {"email": "KEPT@example.com", "firstName": "Ada"},
+        {"id": by_id, "lastName": "Byron"},
+        {"email": "new.upsert@example.com"},
+        {"email": "not-an-email"}
+    ]);
+    let mut raw: Value = serde_json::from_str(&event_text("bulk-create-users.json", &env, None)).unwrap();
+    raw["body"] = json!(dynamic.to_string());
+    raw["queryStringParameters"] = json!({"upsert": "true"});
+    raw["rawQueryString"] = json!("upsert=true");
+    let (status, body) = call!(userfields::handlers::bulk_create_users::handle, &ctx, request(&raw.to_string())).await;
+    assert_eq!(status, 200, "{body}");
+    let updated = body["updated"].as_array().unwrap();
+    assert_eq!(updated.iter().map(|u| u["id"].as_str().unwrap().parse::<Uuid>().unwrap()).collect::<Vec<_>>(), [existing, by_id]);
+    assert_eq!((updated[0]["firstName"].as_str(), updated[0]["alias"].as_str()), (Some("Ada"), Some("old")), "an update keeps the rest");
+    assert_eq!(updated[1]["lastName"], "Byron");
+    assert_eq!(body["created"][0]["email"], "new.upsert@example.com");
+    assert_eq!((body["failed"][0]["index"].as_u64(), body["failed"][0]["code"].as_str()), (Some(3), Some("invalid_email")));
+    assert_eq!(body["failed"][0]["user"], json!({"email": "not-an-email"}), "the entry as sent");
+    assert_eq!(body["total"], 4);
+    // Without upsert the same address is a duplicate, as before.
+    raw["queryStringParameters"] = json!({"upsert": "false"});
+    raw["rawQueryString"] = json!("upsert=false");
+    raw["body"] = json!(json!([{"email": "kept@example.com"}]).to_string());
+    let (_, body) = call!(userfields::handlers::bulk_create_users::handle, &ctx, request(&raw.to_string())).await;
+    assert_eq!(body["failed"][0]["code"], "email_already_exists");
+    for (query, code) in [("upsert=maybe", "invalid_upsert"), ("other=1", "unknown_query_parameter")] {
+        let (k, v) = query.split_once('=').unwrap();
+        raw["queryStringParameters"] = json!({ k: v });
+        raw["rawQueryString"] = json!(query);
+        assert_error(&call!(userfields::handlers::bulk_create_users::handle, &ctx, request(&raw.to_string())).await, 400, code, None);
+    }
+    let req = event_with_body("bulk-create-users.json", &env, None, &json!([]));
+    assert_error(&call!(userfields::handlers::bulk_create_users::handle, &ctx, req).await, 400, "no_users", Some("users"));
+
     let many = json!({"users": vec![json!({}); 51]});
     let req = event_with_body("bulk-create-users.json", &env, None, &many);
     assert_error(&call!(userfields::handlers::bulk_create_users::handle, &ctx, req).await, 400, "too_many_users", Some("users"));

@@ -7,7 +7,7 @@
 //   node tests/dynamic/revoke_sessions.mjs GATEWAY_URL MOTO_URL ENVIRONMENT_ID API_KEY
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { Configuration, UsersApi } from "@dynamic-labs/sdk-api";
+import { Configuration, EnvironmentsApi, UsersApi } from "@dynamic-labs/sdk-api";
 
 const [gateway, moto, environmentId, apiKey] = process.argv.slice(2);
 assert.ok(gateway && moto && environmentId && apiKey, "usage: revoke_sessions.mjs GATEWAY MOTO ENVIRONMENT_ID API_KEY");
@@ -61,4 +61,22 @@ const refused = async (call) => {
 assert.equal(await refused(() => users.revokeUserSessions({ environmentId, userId: randomUUID() })), 404);
 const stranger = new UsersApi(new Configuration({ basePath: gateway, accessToken: "uf_not_a_key" }));
 assert.equal(await refused(() => stranger.revokeUserSessions({ environmentId, userId })), 401);
-console.log("dynamic client: createUser, revokeUserSessions (204, then 404 and 401) passed");
+// bulkCreateUser sends a top-level array; with upsert an entry naming a user by email updates it.
+const bulkEmail = `bulk.${randomUUID().slice(0, 12)}@example.com`;
+const first = await users.bulkCreateUser({ environmentId, internalUserFields: [{ email: bulkEmail }, { email: "not-an-email" }] });
+assert.equal(first.created.length, 1);
+assert.equal(first.failed.length, 1);
+assert.equal(first.total, 2);
+const again = await users.bulkCreateUser({ environmentId, upsert: true, internalUserFields: [{ email: bulkEmail, firstName: "Grace" }] });
+assert.equal(again.updated.length, 1, JSON.stringify(again));
+assert.equal(again.updated[0].id, first.created[0].id);
+assert.equal(again.updated[0].firstName, "Grace");
+// EnvironmentsApi: the environment's settings, kyc being the field list.
+const environments = new EnvironmentsApi(new Configuration({ basePath: gateway, accessToken: apiKey }));
+const environment = await environments.getEnvironmentById({ environmentId });
+assert.equal(environment.id, environmentId);
+assert.ok(environment.settings.kyc.some((f) => f.name === "email" && f.required), JSON.stringify(environment.settings.kyc));
+const kyc = environment.settings.kyc.map((f) => (f.name === "jobTitle" ? { ...f, enabled: true } : f));
+const saved = await environments.updateProjectSettings({ environmentId, projectSettings: { ...environment.settings, kyc } });
+assert.ok(saved.kyc.find((f) => f.name === "jobTitle").enabled, "kyc is saved as the field list");
+console.log("dynamic client: createUser, revokeUserSessions (204, then 404 and 401), bulkCreateUser (array body, upsert), getEnvironmentById and updateProjectSettings passed");

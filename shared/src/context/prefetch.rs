@@ -92,6 +92,20 @@ impl Reload for ReadAgain<'_> {
     }
 }
 
+/// A [`Reload`] with no credential, for work already authorised (an entry of a bulk request):
+/// the same reads again, the configuration fresh.
+pub struct ReadFresh<'a> {
+    pub ctx: &'a AppContext,
+    pub env: Uuid,
+    pub reads: Reads,
+}
+
+impl Reload for ReadFresh<'_> {
+    async fn reload(&self) -> ApiResult<Prefetched> {
+        self.ctx.read(self.env, Reads { fresh_fields: true, ..self.reads }).await
+    }
+}
+
 impl AppContext {
     /// Authorises the request for `env` with an API key holding `need`, and reads what `reads`
     /// asks, in one round trip. 401 without a known key (an unknown one is remembered briefly,

@@ -9,29 +9,14 @@ use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json_response, last_segment, no_such_route, respond, sdk_environment_id};
 use crate::model::field_access::form_fields;
-use crate::model::field_spec::FieldSpec;
+use crate::http::project_settings::ProjectSettings;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use rand::Rng;
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Most nonces one call hands out (the client asks for five).
 const MAX_NONCES: usize = 20;
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ProjectSettings<'a> {
-    environment_name: &'static str,
-    chains: [Value; 0],
-    kyc: Vec<&'a FieldSpec>,
-    providers: Value,
-    design: Value,
-    general: Value,
-    privacy: Value,
-    sdk: Value,
-    security: Value,
-}
 
 /// Also every route of Dynamic's protocol that userfields does not serve (SMS, wallets, MFA,
 /// passkeys...; `template.yaml` sends `/sdk/{environmentId}/{proxy+}` here): a JSON 404 that
@@ -58,17 +43,7 @@ async fn settings(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> 
     let (environment, fields) = tokio::join!(ctx.environment(env), ctx.fresh_fields(env));
     let environment = environment?;
     let fields = fields?.settings;
-    let body = ProjectSettings {
-        environment_name: "live",
-        chains: [],
-        kyc: form_fields(&fields),
-        providers: json!([{ "provider": "emailOnly" }]),
-        design: json!({}),
-        general: json!({ "displayName": environment.name }),
-        privacy: json!({ "collectIp": false }),
-        sdk: json!({ "emailSignIn": { "signInProvider": "dynamic" } }),
-        security: json!({}),
-    };
+    let body = ProjectSettings::new(&environment.name, form_fields(&fields));
     Ok(json_response(StatusCode::OK, &body))
 }
 

@@ -1,4 +1,9 @@
-//! GET and PUT /environments/{environmentId}/settings/userFields
+//! GET and PUT /environments/{environmentId}/settings/userFields, and the same configuration as
+//! Dynamic's admin API has it: GET /environments/{environmentId} (a `ProjectEnvironment` whose
+//! `settings` is a `ProjectSettings`, `kyc` the field list) and PUT /environments/{environmentId}
+//! (`updateProjectSettings`: a `ProjectSettings` whose `kyc` is saved as the field list, through
+//! the same checks; the sections userfields does not implement are not stored, and the answer
+//! shows the settings as they now are).
 //!
 //! PUT replaces the whole list. Turning `unique` on for a custom field first claims every existing
 //! value (see `ops::save_field_settings`); if two users already share a value the change is refused with 422
@@ -9,14 +14,16 @@ use crate::ops::save_field_settings::{save_field_settings, MAX_USERS_ONLINE};
 use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{environment_id, json_body, json_response, respond};
+use crate::http::project_settings::ProjectSettings;
+use crate::http::{environment_id, json_body, json_response, json_value, last_segment, respond};
 use crate::model::field_settings::FieldSettings;
 use crate::model::field_spec::FieldSpec;
 use crate::context::prefetch::Reads;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,15 +39,21 @@ async fn route(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
     let need = if req.method() == Method::GET { Scope::SettingsRead } else { Scope::SettingsWrite };
     let read = ctx.authorize(req, env, need, Reads { fresh_fields: true, ..Reads::default() }).await?;
+    let as_dynamic = last_segment(req) != "userFields";
     match *req.method() {
+        Method::GET if as_dynamic => environment(ctx, env, &read.fields).await,
         Method::GET => Ok(json_response(StatusCode::OK, &json!({ "fields": read.fields.specs() }))),
         Method::PUT => {
-            let body: SettingsBody = json_body(req)?;
-            let settings = FieldSettings::parse(body.fields)?;
+            let fields = if as_dynamic { kyc_of(req, &read.fields)? } else { json_body::<SettingsBody>(req)?.fields };
+            let settings = FieldSettings::parse(fields)?;
             let specs = settings.specs();
             let saved =
                 save_field_settings(ctx, env, &read.fields, read.fields_version, settings, Some(MAX_USERS_ONLINE)).await?;
             tracing::info!(version = saved.version, fields = specs.len(), "field settings saved");
+            if as_dynamic {
+                let environment = ctx.environment(env).await?;
+                return Ok(json_response(StatusCode::OK, &ProjectSettings::new(&environment.name, specs.iter().collect())));
+            }
             let mut body = json!({ "fields": specs });
             if !saved.skipped.is_empty() {
                 body["skippedUsers"] = json!(saved.skipped);
@@ -49,4 +62,31 @@ async fn route(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
         }
         _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use GET or PUT.")),
     }
+}
+
+/// `ProjectEnvironment`: the environment's id and its settings, every field in `kyc`.
+async fn environment(ctx: &AppContext, env: Uuid, fields: &FieldSettings) -> ApiResult<Response<Body>> {
+    let environment = ctx.environment(env).await?;
+    let kyc = fields.fields().iter().map(|f| &f.spec).collect();
+    Ok(json_response(StatusCode::OK, &json!({ "id": env, "settings": ProjectSettings::new(&environment.name, kyc) })))
+}
+
+/// The field list of a `ProjectSettings` body: its `kyc` (required; the other sections are
+/// Dynamic's and not stored here). Dynamic's own client drops what its model does not name, so
+/// an entry without `userAccess` or `writeOnce` keeps the current field's.
+fn kyc_of(req: &Request, current: &FieldSettings) -> ApiResult<Vec<FieldSpec>> {
+    let mut body: Map<String, Value> = json_body(req)?;
+    let Some(Value::Array(mut kyc)) = body.remove("kyc") else {
+        return Err(ApiError::bad_request("bad_request", "settings need kyc, the field list.").field("kyc"));
+    };
+    for entry in kyc.iter_mut().filter_map(Value::as_object_mut) {
+        let Some(known) = entry.get("name").and_then(Value::as_str).and_then(|name| current.fields().iter().find(|f| f.spec.name == name)) else { continue };
+        if !entry.contains_key("userAccess") {
+            entry.insert("userAccess".into(), json!(known.spec.user_access));
+        }
+        if !entry.contains_key("writeOnce") {
+            entry.insert("writeOnce".into(), json!(known.spec.write_once));
+        }
+    }
+    Ok(json_value::<SettingsBody>(json!({ "fields": kyc }))?.fields)
 }

@@ -1,6 +1,7 @@
 //! Request parsing and response building shared by every handler.
 
 pub mod bearer;
+pub mod project_settings;
 pub mod sdk_views;
 pub mod views;
 mod objects_only;
@@ -117,6 +118,29 @@ fn body_bytes(req: &Request) -> ApiResult<&[u8]> {
         ));
     }
     Ok(bytes)
+}
+
+/// A list of entries: a top-level array, or an object holding only `key` with the array. Each
+/// entry is judged on its own later, with [`json_value`] (one that is no object fails alone).
+pub fn json_list_body(req: &Request, key: &str) -> ApiResult<Vec<serde_json::Value>> {
+    let bytes = body_bytes(req)?;
+    let first = bytes.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    let list = match first {
+        Some(b'[') => serde_json::from_slice::<Vec<serde_json::Value>>(bytes)
+            .map_err(|_| ApiError::bad_request("bad_request", "The request body is not valid JSON."))?,
+        Some(b'{') => {
+            let mut object: serde_json::Map<String, serde_json::Value> = json_body(req)?;
+            if let Some(other) = object.keys().find(|k| k.as_str() != key) {
+                return Err(ApiError::bad_request("bad_request", format!("Unknown field {other}.")).field(other.clone()));
+            }
+            match object.remove(key) {
+                Some(serde_json::Value::Array(list)) => list,
+                _ => return Err(ApiError::bad_request("bad_request", format!("{key} must be an array.")).field(key.to_string())),
+            }
+        }
+        _ => return Err(ApiError::bad_request("bad_request", "The request body must be a JSON array or object.")),
+    };
+    Ok(list)
 }
 
 /// Parses the JSON body into `T`; a syntax, type or unknown-field error is a 400 naming the field.

@@ -12,4 +12,5 @@ pub mod sign_in;
 pub mod signing_keys;
 pub mod transfer;
 pub mod update_user;
+pub mod upsert_user;
 pub mod verify_email;
