@@ -6,7 +6,7 @@ use super::views::UserView;
 use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use crate::model::values::Email;
-use crate::ops::sign_in::SignedTokens;
+use crate::tokens::jwt_claims::SignedTokens;
 use crate::store::Verification;
 use serde::Serialize;
 use uuid::Uuid;

@@ -15,7 +15,7 @@ use crate::model::user::User;
 use crate::model::values::{Email, Timestamp};
 use crate::context::prefetch::Reads;
 use crate::store::{Backoff, EnvironmentRecord, Session, Side, StoreError, Verification};
-use crate::tokens::jwt_claims::{FullClaims, TokenClaims};
+use crate::tokens::jwt_claims::{FullClaims, SignedTokens, TokenClaims};
 use crate::model::user_rules::check_email_rules;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -51,15 +51,6 @@ pub struct SignedInUser {
     pub new_user: bool,
     pub session: Session,
     pub tokens: SignedTokens,
-}
-
-/// A session's two tokens, as Dynamic answers them: `jwt` ([`FullClaims`]) and `minifiedJwt`
-/// ([`TokenClaims`], the bearer), and the scope they grant.
-pub struct SignedTokens {
-    pub jwt: String,
-    pub minified_jwt: String,
-    pub scope: String,
-    pub expires_at: Timestamp,
 }
 
 /// Signs both tokens of `user` in `session` under `fields` (two RS256 signatures, one key read).

@@ -41,6 +41,15 @@ pub struct TokenClaims {
     pub scope: String,
 }
 
+/// A session's two tokens, as Dynamic answers them: `jwt` ([`FullClaims`]) and `minifiedJwt`
+/// ([`TokenClaims`], the bearer), the scope they grant and when the session ends.
+pub struct SignedTokens {
+    pub jwt: String,
+    pub minified_jwt: String,
+    pub scope: String,
+    pub expires_at: Timestamp,
+}
+
 /// The `jwt` of a sign-in: the claims, and the user's verified credentials and missing fields
 /// (always present, `[]` when none is missing; a hidden field is never named).
 #[derive(Serialize)]
