@@ -96,6 +96,47 @@ async fn filters_find_users_by_their_unique_values() {
     assert_error(&list(&ctx, &env, &[("limit", "0")]).await, 400, "invalid_limit", Some("limit"));
     assert_error(&list(&ctx, &env, &[("limit", "101")]).await, 400, "invalid_limit", Some("limit"));
     assert_error(&list(&ctx, &env, &[("sort", "name")]).await, 400, "bad_request", Some("sort"));
+
+    // As Dynamic's getEnvironmentUsers asks: filter[filterColumn] and filter[filterValue].
+    let eth = ETH.to_lowercase();
+    for (column, value) in [("email", "FIND.ME@example.com"), ("username", "findME"), ("id", id.as_str()), ("wallet", eth.as_str()),
+        ("walletPublicKey", ETH), ("all", "find.me@example.com"), ("all", id.as_str()), ("all", eth.as_str())] {
+        let (status, page) = list(&ctx, &env, &[("filter[filterColumn]", column), ("filter[filterValue]", value)]).await;
+        assert_eq!(status, 200, "{column} {page}");
+        assert_eq!((ids(&page), page["count"].clone()), (vec![id.clone()], json!(1)), "{column}");
+    }
+    let chain = list(&ctx, &env, &[("filter[filterColumn]", "wallet"), ("filter[filterValue]", &eth), ("filter[chain]", "SOL")]).await;
+    assert_error(&chain, 400, "invalid_wallet_address", Some("filter[filterValue]"));
+    let (_, none) = list(&ctx, &env, &[("filter[filterColumn]", "all"), ("filter[filterValue]", "nobody")]).await;
+    assert_eq!(none["count"], 0);
+    let unsupported = list(&ctx, &env, &[("filter[filterColumn]", "firstName"), ("filter[filterValue]", "Ada")]).await;
+    assert_error(&unsupported, 400, "unsupported_filter_column", Some("filter[filterColumn]"));
+    assert_error(&list(&ctx, &env, &[("filter[filterColumn]", "shoeSize"), ("filter[filterValue]", "9")]).await, 400, "invalid_filter", Some("filter[filterColumn]"));
+    assert_error(&list(&ctx, &env, &[("filter[filterColumn]", "email")]).await, 400, "bad_request", Some("filter[filterValue]"));
+    assert_error(&list(&ctx, &env, &[("filter[filterColumn]", "id"), ("filter[filterValue]", "x")]).await, 400, "invalid_uuid", Some("filter[filterValue]"));
+    let mixed = list(&ctx, &env, &[("filter[filterColumn]", "email"), ("filter[filterValue]", "a@b.co"), ("email", "a@b.co")]).await;
+    assert_error(&mixed, 400, "bad_request", Some("filter[filterColumn]"));
+}
+
+#[tokio::test]
+async fn offset_pages_through_the_id_order_up_to_its_ceiling() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    for i in 0..5 {
+        create_user(&ctx, &env, json!({"alias": format!("o{i}")})).await;
+    }
+    let (_, all) = list(&ctx, &env, &[("limit", "5")]).await;
+    let (status, page) = list(&ctx, &env, &[("offset", "2"), ("limit", "2")]).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(ids(&page), ids(&all)[2..4]);
+    let (_, beyond) = list(&ctx, &env, &[("offset", "9")]).await;
+    assert_eq!(beyond["count"], 0);
+    assert_error(&list(&ctx, &env, &[("offset", "1001")]).await, 400, "invalid_offset", Some("offset"));
+    assert_error(&list(&ctx, &env, &[("offset", "-1")]).await, 400, "invalid_offset", Some("offset"));
+    let cursor = all["nextCursor"].as_str().map(str::to_string);
+    if let Some(cursor) = cursor {
+        assert_error(&list(&ctx, &env, &[("offset", "1"), ("cursor", &cursor)]).await, 400, "bad_request", Some("offset"));
+    }
 }
 
 /// Paging through more users than fit in a few pages: every user exactly once, in id order,

@@ -71,6 +71,13 @@ const again = await users.bulkCreateUser({ environmentId, upsert: true, internal
 assert.equal(again.updated.length, 1, JSON.stringify(again));
 assert.equal(again.updated[0].id, first.created[0].id);
 assert.equal(again.updated[0].firstName, "Grace");
+// getEnvironmentUsers as Dynamic's client asks it: filter[filterColumn] and filter[filterValue].
+const found = await users.getEnvironmentUsers({ environmentId, filter: { filterColumn: "email", filterValue: bulkEmail.toUpperCase() } });
+assert.equal(found.count, 1, JSON.stringify(found));
+assert.equal(found.users[0].id, first.created[0].id);
+const byId = await users.getEnvironmentUsers({ environmentId, filter: { filterColumn: "id", filterValue: userId } });
+assert.equal(byId.users[0].id, userId);
+
 // EnvironmentsApi: the environment's settings, kyc being the field list.
 const environments = new EnvironmentsApi(new Configuration({ basePath: gateway, accessToken: apiKey }));
 const environment = await environments.getEnvironmentById({ environmentId });
@@ -79,4 +86,4 @@ assert.ok(environment.settings.kyc.some((f) => f.name === "email" && f.required)
 const kyc = environment.settings.kyc.map((f) => (f.name === "jobTitle" ? { ...f, enabled: true } : f));
 const saved = await environments.updateProjectSettings({ environmentId, projectSettings: { ...environment.settings, kyc } });
 assert.ok(saved.kyc.find((f) => f.name === "jobTitle").enabled, "kyc is saved as the field list");
-console.log("dynamic client: createUser, revokeUserSessions (204, then 404 and 401), bulkCreateUser (array body, upsert), getEnvironmentById and updateProjectSettings passed");
+console.log("dynamic client: createUser, revokeUserSessions (204, then 404 and 401), bulkCreateUser (array body, upsert), getEnvironmentUsers (Dynamic's filter), getEnvironmentById and updateProjectSettings passed");

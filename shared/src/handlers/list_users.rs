@@ -1,6 +1,12 @@
 //! GET /environments/{environmentId}/users?limit=1..100&cursor=...
 //!   &email= | &username= | &field=<unique custom field>&value= | &walletAddress=
 //!
+//! and as Dynamic's `getEnvironmentUsers` asks it: `filter[filterColumn]` (`id`, `email`,
+//! `username`, `wallet` / `walletPublicKey` (`filter[chain]` narrows the chains), `all`: any of
+//! those), `filter[filterValue]`, `offset` (up to [`MAX_OFFSET`] users into the id order) and
+//! `limit`, answered `{count, users}`. Columns no index item answers yet (names, phone number,
+//! job title, OAuth account id) are refused with `unsupported_filter_column`, never scanned.
+//!
 //! Exact-match filters are answered from the claim items (one round trip for the claims, one for
 //! the users), never by scanning. Without a filter, users are listed in id order (the user index
 //! is sharded by the id's first hex digit, so shard order then id order is id order), a page at a
@@ -28,6 +34,8 @@ use uuid::Uuid;
 
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
+/// The deepest `offset` a listing reads to (the opaque cursor pages past it).
+pub const MAX_OFFSET: usize = 1000;
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     respond(list(ctx, &req).await)
@@ -66,6 +74,8 @@ impl Cursor {
 /// An exact-match filter.
 enum Filter {
     Claims(Vec<(String, String)>),
+    /// Users by id, and the holders of some claims (Dynamic's `all`).
+    Ids(Vec<Uuid>, Vec<(String, String)>),
 }
 
 #[derive(Serialize)]
@@ -76,7 +86,19 @@ struct Page<'a> {
     next_cursor: Option<String>,
 }
 
-const PARAMS: &[&str] = &["limit", "cursor", "email", "username", "field", "value", "walletAddress"];
+const PARAMS: &[&str] = &[
+    "limit",
+    "cursor",
+    "email",
+    "username",
+    "field",
+    "value",
+    "walletAddress",
+    "offset",
+    "filter[filterColumn]",
+    "filter[filterValue]",
+    "filter[chain]",
+];
 
 async fn list(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
@@ -91,12 +113,36 @@ async fn list(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
             ApiError::bad_request("invalid_limit", format!("limit is a whole number from 1 to {MAX_LIMIT}.")).field("limit")
         })?,
     };
-    let filter = parse_filter(&query, &read.fields)?;
+    let offset = match query.first("offset") {
+        None => 0,
+        Some(text) => text.parse::<usize>().ok().filter(|n| *n <= MAX_OFFSET).ok_or_else(|| {
+            ApiError::bad_request("invalid_offset", format!("offset is a whole number up to {MAX_OFFSET}; page further with the cursor.")).field("offset")
+        })?,
+    };
+    if offset > 0 && query.first("cursor").is_some() {
+        return Err(ApiError::bad_request("bad_request", "Give offset or cursor, not both.").field("offset"));
+    }
+    let filter = match dynamic_filter(&query)? {
+        Some(filter) => Some(filter),
+        None => parse_filter(&query, &read.fields)?,
+    };
     let (users, next) = match filter {
         Some(Filter::Claims(claims)) => {
-            let ids = ctx.store.claim_holders(env, &claims).await?;
+            let mut ids = ctx.store.claim_holders(env, &claims).await?;
+            ids.dedup();
             let (users, _) = ctx.store.users(env, &ids).await?;
             (users, None)
+        }
+        Some(Filter::Ids(ids, claims)) => {
+            let mut ids = [ids, ctx.store.claim_holders(env, &claims).await?].concat();
+            ids.sort();
+            ids.dedup();
+            let (users, _) = ctx.store.users(env, &ids).await?;
+            (users, None)
+        }
+        None if offset > 0 => {
+            let (mut users, next) = page(ctx, env, None, offset + limit).await?;
+            (users.split_off(offset.min(users.len())), next)
         }
         None => {
             let start = query.first("cursor").map(|c| Cursor::decode(c, env)).transpose()?;
@@ -136,6 +182,74 @@ async fn page(ctx: &AppContext, env: Uuid, start: Option<Cursor>, limit: usize) 
     Ok((users, None))
 }
 
+/// Dynamic's `filter[filterColumn]` and `filter[filterValue]`, answered from the claims.
+fn dynamic_filter(query: &QueryMap) -> ApiResult<Option<Filter>> {
+    let (column, value) = (query.first("filter[filterColumn]"), query.first("filter[filterValue]"));
+    if column.is_none() && value.is_none() && query.first("filter[chain]").is_none() {
+        return Ok(None);
+    }
+    if ["email", "username", "field", "walletAddress", "cursor"].iter().any(|k| query.first(k).is_some()) {
+        return Err(ApiError::bad_request("bad_request", "Give Dynamic's filter or ours, not both.").field("filter[filterColumn]"));
+    }
+    let value = value.filter(|v| !v.is_empty()).ok_or_else(|| ApiError::bad_request("bad_request", "filter[filterValue] is required.").field("filter[filterValue]"))?;
+    let chain = match query.first("filter[chain]") {
+        None => None,
+        Some(name) => Some(Chain::parse(name).map_err(|e| ApiError::bad_request(e.code, format!("filter[chain] {e}")).field("filter[chain]"))?),
+    };
+    let column = column.unwrap_or("all");
+    let wallet = |strict: bool| -> ApiResult<Vec<(String, String)>> {
+        let chains: Vec<Chain> = Chain::ALL.into_iter().filter(|c| chain.is_none_or(|want| want == *c) && c.check_address(value).is_ok()).collect();
+        if chains.is_empty() && strict {
+            return Err(ApiError::bad_request("invalid_wallet_address", "filter[filterValue] is not an address of the chains asked.").field("filter[filterValue]"));
+        }
+        Ok(wallet_claims(&chains, value))
+    };
+    let claims = match column {
+        "email" => vec![("email".to_string(), email_claim(value)?)],
+        "username" => vec![("username".to_string(), username_claim(value)?)],
+        "wallet" | "walletPublicKey" => wallet(true)?,
+        "id" => {
+            let id = value.parse::<Uuid>().map_err(|_| ApiError::bad_request("invalid_uuid", "filter[filterValue] is not a user id.").field("filter[filterValue]"))?;
+            return Ok(Some(Filter::Ids(vec![id], Vec::new())));
+        }
+        "all" => {
+            // Any column an index item answers; a value no column could hold matches nothing.
+            let mut claims = wallet(false)?;
+            claims.extend(Email::parse(value).ok().map(|e| ("email".to_string(), e.normalized())));
+            claims.extend(Username::parse(value).ok().map(|u| ("username".to_string(), u.normalized())));
+            let ids = value.parse::<Uuid>().ok().into_iter().collect();
+            return Ok(Some(Filter::Ids(ids, claims)));
+        }
+        "alias" | "firstName" | "lastName" | "phoneNumber" | "jobTitle" | "accountId" => {
+            return Err(ApiError::bad_request("unsupported_filter_column", format!("{column} is not searchable here yet: search by id, email, username or wallet."))
+                .field("filter[filterColumn]"))
+        }
+        _ => return Err(ApiError::bad_request("invalid_filter", format!("Unknown filter column {column}.")).field("filter[filterColumn]")),
+    };
+    Ok(Some(Filter::Claims(claims)))
+}
+
+fn email_claim(value: &str) -> ApiResult<String> {
+    Email::parse(value).map(|e| e.normalized()).map_err(|e| ApiError::bad_request(e.code, format!("filter[filterValue] {e}")).field("filter[filterValue]"))
+}
+
+fn username_claim(value: &str) -> ApiResult<String> {
+    Username::parse(value).map(|u| u.normalized()).map_err(|e| ApiError::bad_request(e.code, format!("filter[filterValue] {e}")).field("filter[filterValue]"))
+}
+
+/// The claims an address may be held under on `chains`: the shared claim chain and the chain
+/// itself (a user saved before EVM shared ETH's claim still holds its `wallet:EVM` claim).
+fn wallet_claims(chains: &[Chain], address: &str) -> Vec<(String, String)> {
+    let mut claims: Vec<(String, String)> = Vec::new();
+    for chain in chains.iter().flat_map(|c| [c.claim_chain(), *c]) {
+        let claim = (format!("wallet:{}", chain.as_str()), chain.normalized(address));
+        if !claims.contains(&claim) {
+            claims.push(claim);
+        }
+    }
+    claims
+}
+
 fn parse_filter(query: &QueryMap, fields: &FieldSettings) -> ApiResult<Option<Filter>> {
     let given: Vec<&str> = ["email", "username", "field", "walletAddress"].into_iter().filter(|k| query.first(k).is_some()).collect();
     if given.len() > 1 {
@@ -170,16 +284,7 @@ fn parse_filter(query: &QueryMap, fields: &FieldSettings) -> ApiResult<Option<Fi
             if chains.is_empty() {
                 return Err(invalid("walletAddress", "invalid_wallet_address", "is not an address of any supported chain".into()));
             }
-            // Both the shared claim chain and the chain itself: a user saved before EVM shared
-            // ETH's claim still holds its `wallet:EVM` claim until its next write.
-            let mut claims: Vec<(String, String)> = Vec::new();
-            for chain in chains.into_iter().flat_map(|c| [c.claim_chain(), c]) {
-                let claim = (format!("wallet:{}", chain.as_str()), chain.normalized(address));
-                if !claims.contains(&claim) {
-                    claims.push(claim);
-                }
-            }
-            claims
+            wallet_claims(&chains, address)
         }
     };
     Ok(Some(Filter::Claims(claims)))
