@@ -85,6 +85,11 @@ class Workload:
     def new_user(self) -> str:
         return self.seed("user", environmentId=self.env_id, email=self.seeded_email(new=True))["userId"]
 
+    @property
+    def main_email(self) -> str:
+        """The address of the first user seeded: the `main` user's."""
+        return f"d{self.tag}x1@example.com"
+
     def seeded_email(self, new: bool = False) -> str:
         """The address of the user seeded last (or of a new one)."""
         self.seeded += new
@@ -129,8 +134,9 @@ class Workload:
         if body is not None:
             event["body"] = json.dumps(body)
         if "query" in row:
-            event["queryStringParameters"] = dict(row["query"])
-            event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in row["query"].items())
+            query = fill(dict(row["query"]), {**values, "main_email": self.main_email})
+            event["queryStringParameters"] = query
+            event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
         if "source_ip" in row:
             event["requestContext"]["http"]["sourceIp"] = fill(row["source_ip"], values)
         return json.dumps(event).encode()
