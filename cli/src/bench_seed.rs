@@ -20,9 +20,7 @@ use serde_json::{json, Value};
 use std::io::{BufRead, Write};
 use userfields::codes::issue::stored_form;
 use userfields::context::AppContext;
-use userfields::model::field_settings::FieldSettings;
 use userfields::model::profile_fields::UserInput;
-use userfields::ops::save_field_settings::save_field_settings;
 use userfields::model::values::{Email, Timestamp};
 use userfields::store::{Session, Verification};
 use uuid::Uuid;
@@ -78,14 +76,14 @@ async fn seed(ctx: &'static AppContext, otp_key: &[u8], request: Request) -> Res
             Ok(json!({}))
         }
         Request::Fields { environment_id, enable } => {
-            let stored = ctx.store.fields(environment_id).await.map_err(|e| e.to_string())?;
-            let (version, current) = (stored.version, stored.settings());
-            let mut specs = current.specs();
-            for spec in specs.iter_mut().filter(|s| enable.contains(&s.name)) {
-                spec.enabled = true;
-            }
-            let new = FieldSettings::parse(specs).map_err(|e| e.message)?;
-            let saved = save_field_settings(ctx, environment_id, &current, version, new, None).await.map_err(|e| e.message)?;
+            let saved = crate::commands::edit_fields(ctx, environment_id, |specs| {
+                for spec in specs.iter_mut().filter(|s| enable.contains(&s.name)) {
+                    spec.enabled = true;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|e| e.message)?;
             Ok(json!({ "version": saved.version }))
         }
     }

@@ -88,12 +88,12 @@ class Workload:
     @property
     def main_email(self) -> str:
         """The address of the first user seeded: the `main` user's."""
-        return f"d{self.tag}x1@example.com"
+        return self.seeded_email(number=1)
 
-    def seeded_email(self, new: bool = False) -> str:
-        """The address of the user seeded last (or of a new one)."""
+    def seeded_email(self, new: bool = False, number: int | None = None) -> str:
+        """The address of the user seeded last (or of a new one, or of the `number`th)."""
         self.seeded += new
-        return f"d{self.tag}x{self.seeded}@example.com"
+        return f"d{self.tag}x{number or self.seeded}@example.com"
 
     def sign_in_to(self, holder: str) -> dict[str, str]:
         """A pending sign-in to `holder`'s address (the user new_user seeded last) with a known code."""

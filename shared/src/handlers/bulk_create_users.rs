@@ -12,11 +12,11 @@ use crate::context::prefetch::Reads;
 use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
 use crate::http::views::UserView;
-use crate::http::{environment_id, json_list_body, json_response, json_value, respond};
+use crate::http::{environment_id, json_list_body, json_response, json_value, known_query, respond};
 use crate::model::profile_fields::UserInput;
 use crate::ops::upsert_user::{upsert_user, Upserted};
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 
 pub const MAX_BULK_USERS: usize = 50;
@@ -27,10 +27,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
 
 /// `?upsert=true|false` (absent: false); any other parameter is refused.
 fn upsert_of(req: &Request) -> ApiResult<bool> {
-    let query = req.query_string_parameters();
-    if let Some(unknown) = query.iter().map(|(k, _)| k).find(|k| *k != "upsert") {
-        return Err(ApiError::bad_request("unknown_query_parameter", format!("Unknown query parameter {unknown}.")).field(unknown.to_string()));
-    }
+    let query = known_query(req, &["upsert"], "unknown_query_parameter")?;
     match query.first("upsert") {
         None | Some("false") => Ok(false),
         Some("true") => Ok(true),

@@ -18,7 +18,8 @@ use crate::http::views::UserView;
 use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{environment_id, json_response, respond};
+use crate::http::{environment_id, json_response, known_query, respond};
+use crate::ops::check_availability::Checked;
 use crate::model::chains::Chain;
 use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
@@ -27,7 +28,7 @@ use crate::context::prefetch::Reads;
 use crate::store::keys::USER_INDEX_SHARDS;
 use lambda_http::http::StatusCode;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
@@ -103,10 +104,7 @@ const PARAMS: &[&str] = &[
 async fn list(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
     let read = ctx.authorize(req, env, Scope::UsersRead, Reads { fresh_fields: true, ..Reads::default() }).await?;
-    let query = req.query_string_parameters();
-    if let Some((unknown, _)) = query.iter().find(|(k, _)| !PARAMS.contains(k)) {
-        return Err(ApiError::bad_request("bad_request", format!("Unknown query parameter {unknown}.")).field(unknown.to_string()));
-    }
+    let query = known_query(req, PARAMS, "bad_request")?;
     let limit = match query.first("limit") {
         None => DEFAULT_LIMIT,
         Some(text) => text.parse::<usize>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
@@ -205,8 +203,7 @@ fn dynamic_filter(query: &QueryMap) -> ApiResult<Option<Filter>> {
         Ok(wallet_claims(&chains, value))
     };
     let claims = match column {
-        "email" => vec![("email".to_string(), email_claim(value)?)],
-        "username" => vec![("username".to_string(), username_claim(value)?)],
+        "email" | "username" => vec![claim_of(column, value, "filter[filterValue]")?],
         "wallet" | "walletPublicKey" => wallet(true)?,
         "id" => {
             let id = value.parse::<Uuid>().map_err(|_| ApiError::bad_request("invalid_uuid", "filter[filterValue] is not a user id.").field("filter[filterValue]"))?;
@@ -229,12 +226,10 @@ fn dynamic_filter(query: &QueryMap) -> ApiResult<Option<Filter>> {
     Ok(Some(Filter::Claims(claims)))
 }
 
-fn email_claim(value: &str) -> ApiResult<String> {
-    Email::parse(value).map(|e| e.normalized()).map_err(|e| ApiError::bad_request(e.code, format!("filter[filterValue] {e}")).field("filter[filterValue]"))
-}
-
-fn username_claim(value: &str) -> ApiResult<String> {
-    Username::parse(value).map(|u| u.normalized()).map_err(|e| ApiError::bad_request(e.code, format!("filter[filterValue] {e}")).field("filter[filterValue]"))
+/// The claim an email or username value of `param` is held under.
+fn claim_of(field: &str, value: &str, param: &str) -> ApiResult<(String, String)> {
+    let (field, value) = Checked::parse(field, value, param)?.claim();
+    Ok((field.to_string(), value))
 }
 
 /// The claims an address may be held under on `chains`: the shared claim chain and the chain
@@ -261,14 +256,7 @@ fn parse_filter(query: &QueryMap, fields: &FieldSettings) -> ApiResult<Option<Fi
     let invalid = |name: &str, code: &'static str, why: String| ApiError::bad_request(code, format!("{name} {why}.")).field(name.to_string());
     let claims = match given.first().copied() {
         None => return Ok(None),
-        Some("email") => {
-            let email = Email::parse(query.first("email").unwrap_or_default()).map_err(|e| invalid("email", e.code, e.message))?;
-            vec![("email".to_string(), email.normalized())]
-        }
-        Some("username") => {
-            let name = Username::parse(query.first("username").unwrap_or_default()).map_err(|e| invalid("username", e.code, e.message))?;
-            vec![("username".to_string(), name.normalized())]
-        }
+        Some(field @ ("email" | "username")) => vec![claim_of(field, query.first(field).unwrap_or_default(), field)?],
         Some("field") => {
             let name = query.first("field").unwrap_or_default();
             let field = fields.enabled_custom().find(|f| f.name() == name && f.is_unique()).ok_or_else(|| {

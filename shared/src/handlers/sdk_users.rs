@@ -9,14 +9,14 @@ use crate::context::prefetch::{Access, ReadAgain, Reads};
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::sdk_views::{SdkUser, UpdateSelfResponse, VerifyResponse};
-use crate::http::{json_body, json_response, json_value, last_segment, no_such_route, respond, sdk_environment_id, source_ip};
+use crate::http::{json_body, json_response, json_value, known_query, last_segment, no_such_route, respond, sdk_environment_id, source_ip};
 use crate::model::profile_fields::{premade, UserInput};
 use crate::ops::check_availability::{check_availability, Checked};
 use crate::ops::sign_in::fresh_tokens;
 use crate::ops::update_user::{update, Requester};
 use crate::tokens::jwt_claims::scope_for;
 use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -82,13 +82,10 @@ struct CheckResponse<'a> {
 /// `GET .../users/check?filter[field]=email|username&filter[value]=...`.
 async fn check_field(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = sdk_environment_id(req)?;
-    let query = req.query_string_parameters();
-    if let Some(unknown) = query.iter().map(|(k, _)| k).find(|k| !matches!(*k, "filter[field]" | "filter[value]")) {
-        return Err(ApiError::bad_request("unknown_query_parameter", format!("Unknown query parameter {unknown}.")).field(unknown.to_string()));
-    }
+    let query = known_query(req, &["filter[field]", "filter[value]"], "unknown_query_parameter")?;
     let field = query.first("filter[field]").unwrap_or_default();
     let value = query.first("filter[value]").unwrap_or_default();
-    let checked = Checked::parse(field, value)?;
+    let checked = Checked::parse(field, value, "filter[value]")?;
     let available = check_availability(ctx, env, &checked, source_ip(req).as_deref()).await?;
     Ok(json_response(StatusCode::OK, &CheckResponse { field, value, available }))
 }

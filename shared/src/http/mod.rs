@@ -8,6 +8,7 @@ mod objects_only;
 
 use crate::error::{ApiError, ApiResult};
 use lambda_http::http::{header, StatusCode};
+use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -81,14 +82,17 @@ pub fn path_uuid(req: &Request, name: &str, segment_before: &str) -> ApiResult<U
 
 /// The path's environment id, also recorded on the request's log span.
 pub fn environment_id(req: &Request) -> ApiResult<Uuid> {
-    let env = path_uuid(req, "environmentId", "environments")?;
-    tracing::Span::current().record("environment_id", tracing::field::display(env));
-    Ok(env)
+    environment_after(req, "environments")
 }
 
 /// The environment of an end-user route of Dynamic's protocol, `/sdk/{environmentId}/...`.
 pub fn sdk_environment_id(req: &Request) -> ApiResult<Uuid> {
-    let env = path_uuid(req, "environmentId", "sdk")?;
+    environment_after(req, "sdk")
+}
+
+/// The `environmentId` path parameter (after `segment` in a raw path), recorded in the span.
+fn environment_after(req: &Request, segment: &str) -> ApiResult<Uuid> {
+    let env = path_uuid(req, "environmentId", segment)?;
     tracing::Span::current().record("environment_id", tracing::field::display(env));
     Ok(env)
 }
@@ -120,11 +124,25 @@ fn body_bytes(req: &Request) -> ApiResult<&[u8]> {
     Ok(bytes)
 }
 
+/// The query parameters, refused (`code`, naming it) when one is not in `allowed`.
+pub fn known_query(req: &Request, allowed: &[&str], code: &'static str) -> ApiResult<QueryMap> {
+    let query = req.query_string_parameters();
+    if let Some((unknown, _)) = query.iter().find(|(k, _)| !allowed.contains(k)) {
+        return Err(ApiError::bad_request(code, format!("Unknown query parameter {unknown}.")).field(unknown.to_string()));
+    }
+    Ok(query)
+}
+
+/// The first byte of a body that is not JSON whitespace: what kind of value it holds.
+fn first_token(bytes: &[u8]) -> Option<&u8> {
+    bytes.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
 /// A list of entries: a top-level array, or an object holding only `key` with the array. Each
 /// entry is judged on its own later, with [`json_value`] (one that is no object fails alone).
 pub fn json_list_body(req: &Request, key: &str) -> ApiResult<Vec<serde_json::Value>> {
     let bytes = body_bytes(req)?;
-    let first = bytes.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    let first = first_token(bytes);
     let list = match first {
         Some(b'[') => serde_json::from_slice::<Vec<serde_json::Value>>(bytes)
             .map_err(|_| ApiError::bad_request("bad_request", "The request body is not valid JSON."))?,
@@ -147,7 +165,7 @@ pub fn json_list_body(req: &Request, key: &str) -> ApiResult<Vec<serde_json::Val
 /// Every body is a JSON object, and so is every struct inside it (never an array by position).
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> ApiResult<T> {
     let bytes = body_bytes(req)?;
-    let first = bytes.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    let first = first_token(bytes);
     if first != Some(&b'{') {
         return Err(ApiError::bad_request("bad_request", "The request body must be a JSON object."));
     }

@@ -12,15 +12,17 @@ use uuid::Uuid;
 /// Per source IP: sixty checks per ten minutes (a form checking as its user types, slowly).
 pub const PER_SOURCE_IP_CHECKS: RateLimit = RateLimit { max: 60, window_seconds: 600, gap_seconds: 0 };
 
-/// A value to check, parsed by its field's own rules.
+/// An email or username looked up by its uniqueness claim, parsed by its field's own rules
+/// (here and by list-users' filters).
 pub enum Checked {
     Email(Email),
     Username(Username),
 }
 
 impl Checked {
-    pub fn parse(field: &str, value: &str) -> ApiResult<Self> {
-        let invalid = |e: crate::model::values::Invalid| ApiError::bad_request(e.code, format!("filter[value] {e}")).field("filter[value]");
+    /// `value` of `field`; a refusal names `param`, the request parameter that held the value.
+    pub fn parse(field: &str, value: &str, param: &str) -> ApiResult<Self> {
+        let invalid = |e: crate::model::values::Invalid| ApiError::bad_request(e.code, format!("{param} {e}")).field(param.to_string());
         match field {
             "email" => Email::parse(value).map(Checked::Email).map_err(invalid),
             "username" => Username::parse(value).map(Checked::Username).map_err(invalid),
@@ -28,7 +30,8 @@ impl Checked {
         }
     }
 
-    fn claim(&self) -> (&'static str, String) {
+    /// The claim it is held under: (field, normalised value).
+    pub fn claim(&self) -> (&'static str, String) {
         match self {
             Checked::Email(e) => ("email", e.normalized()),
             Checked::Username(u) => ("username", u.normalized()),
