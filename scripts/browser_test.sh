@@ -47,3 +47,8 @@ sdk_key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["apiKey"])'
 node tests/dynamic/revoke_sessions.mjs "$gateway" "$AWS_ENDPOINT_URL" "$sdk_env" "$sdk_key"
 node tests/dynamic/sdk_client.mjs "$gateway" "$AWS_ENDPOINT_URL" "$sdk_env" "$sdk_key"
 node tests/dynamic/sdk_api.mjs "$gateway" "$AWS_ENDPOINT_URL" "$sdk_env"
+# The admin API's resources in a third environment, the second one's key as the stranger's.
+created=$(./target/debug/userfields create-environment --name admin)
+admin_env=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["environmentId"])' "$created")
+admin_key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["apiKey"])' "$created")
+node tests/dynamic/admin_api.mjs "$gateway" "$admin_env" "$admin_key" "$sdk_key"

@@ -22,6 +22,7 @@ use userfields::codes::issue::stored_form;
 use userfields::context::AppContext;
 use userfields::model::profile_fields::UserInput;
 use userfields::model::values::{Email, Timestamp};
+use userfields::ops::save_field_settings::edit_field_settings;
 use userfields::store::{Session, Verification};
 use uuid::Uuid;
 
@@ -76,7 +77,7 @@ async fn seed(ctx: &'static AppContext, otp_key: &[u8], request: Request) -> Res
             Ok(json!({}))
         }
         Request::Fields { environment_id, enable } => {
-            let saved = crate::commands::edit_fields(ctx, environment_id, |specs| {
+            let (saved, (), _) = edit_field_settings(ctx, environment_id, None, |specs| {
                 for spec in specs.iter_mut().filter(|s| enable.contains(&s.name)) {
                     spec.enabled = true;
                 }

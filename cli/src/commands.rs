@@ -8,8 +8,7 @@ use userfields::auth::api_keys::is_public_id;
 use userfields::auth::scopes::Scopes;
 use userfields::context::AppContext;
 use userfields::error::ApiError;
-use userfields::model::field_spec::FieldSpec;
-use userfields::ops::save_field_settings::Saved;
+use userfields::ops::save_field_settings::edit_field_settings;
 use userfields::ops::{api_keys, environments, signing_keys, transfer};
 use uuid::Uuid;
 
@@ -144,7 +143,7 @@ pub async fn verify_sender(ctx: &AppContext) -> Result<(), ApiError> {
 /// The settings PUT with no bound on the users claimed for: reads the configuration, marks the
 /// field unique and saves it through the same operation (claims first, taken back on failure).
 pub async fn switch_to_unique(ctx: &AppContext, env: Uuid, field: &str) -> Result<(), ApiError> {
-    let saved = edit_fields(ctx, env, |specs| {
+    let (saved, (), _) = edit_field_settings(ctx, env, None, |specs| {
         let spec = specs
             .iter_mut()
             .find(|s| s.name == field && s.kind == userfields::model::field_spec::FieldKind::Custom)
@@ -159,22 +158,6 @@ pub async fn switch_to_unique(ctx: &AppContext, env: Uuid, field: &str) -> Resul
     println!("{}", serde_json::json!({ "version": saved.version, "skippedUsers": saved.skipped }));
     eprintln!("{field} is unique (configuration version {})", saved.version);
     Ok(())
-}
-
-/// Reads the field list, lets `edit` change it and saves it through the settings PUT's own
-/// operation, with no bound on the users claimed for.
-pub async fn edit_fields(
-    ctx: &AppContext,
-    env: Uuid,
-    edit: impl FnOnce(&mut Vec<FieldSpec>) -> Result<(), ApiError>,
-) -> Result<Saved, ApiError> {
-    let stored = ctx.store.fields(env).await?;
-    let version = stored.version;
-    let current = stored.settings();
-    let mut specs = current.specs();
-    edit(&mut specs)?;
-    let new = userfields::model::field_settings::FieldSettings::parse(specs)?;
-    userfields::ops::save_field_settings::save_field_settings(ctx, env, &current, version, new, None).await
 }
 
 pub async fn export(ctx: &'static AppContext, env: Uuid, format: ExportFormat) -> Result<(), ApiError> {

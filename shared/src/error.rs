@@ -79,6 +79,11 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found."))
     }
 
+    /// 405 naming the methods a route takes (`"GET or PUT"`).
+    pub fn method_not_allowed(methods: &str) -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("Use {methods}."))
+    }
+
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use userfields::context::AppContext;
 use userfields::handlers::{
-    bulk_create_users, create_user, delete_user, get_user, list_missing_fields, list_users, revoke_user_sessions, update_user,
+    bulk_create_users, create_user, custom_fields, delete_user, get_user, list_missing_fields, list_users, revoke_user_sessions, update_user,
     user_field_settings, verify_email_otp,
 };
 use userfields_tests::*;
@@ -25,6 +25,11 @@ const ROUTES: &[&str] = &[
     "revoke-user-sessions.json",
     "get-environment.json",
     "put-environment.json",
+    "create-custom-field.json",
+    "list-custom-fields.json",
+    "get-custom-field.json",
+    "put-custom-field.json",
+    "delete-custom-field.json",
 ];
 
 async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) -> (u16, Value) {
@@ -38,6 +43,7 @@ async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) ->
         "bulk-create-users.json" => call!(bulk_create_users::handle, ctx, req).await,
         "delete-user.json" => call!(delete_user::handle, ctx, req).await,
         "revoke-user-sessions.json" => call!(revoke_user_sessions::handle, ctx, req).await,
+        f if f.contains("custom-field") => call!(custom_fields::handle, ctx, req).await,
         _ => call!(user_field_settings::handle, ctx, req).await,
     }
 }
@@ -146,12 +152,16 @@ async fn invalid_uuids_in_paths_are_400() {
     let ctx = context().await;
     let env = environment(&ctx).await;
     for fixture in ROUTES {
-        let needs_user = !fixture.contains("settings") && !fixture.ends_with("-environment.json")
+        let needs_user = !fixture.contains("settings") && !fixture.ends_with("-environment.json") && !fixture.contains("custom-field")
             && !["create-user.json", "list-users.json", "bulk-create-users.json"].contains(fixture);
         let text = event_text(fixture, &env, needs_user.then(Uuid::new_v4));
+        let param = match *fixture {
+            "get-custom-field.json" | "put-custom-field.json" | "delete-custom-field.json" => "customFieldId",
+            _ if needs_user => "userId",
+            _ => "environmentId",
+        };
         for bad in ["not-a-uuid", "12345", "%00", "00000000-0000-0000-0000-00000000000g", "' OR 1=1 --"] {
             let mut raw: Value = serde_json::from_str(&text).unwrap();
-            let param = if needs_user { "userId" } else { "environmentId" };
             raw["pathParameters"][param] = json!(bad);
             let got = dispatch(&ctx, fixture, request(&raw.to_string())).await;
             assert_error(&got, 400, "invalid_uuid", Some(param));

@@ -48,6 +48,8 @@ fn request_fixtures_match_their_schemas() {
     let retry = json!({"verificationUUID": uuid::Uuid::new_v4(), "email": "ada@example.com"});
     check(&doc, "EmailVerificationRetryRequest", &retry);
     check(&doc, "UserFields", &body("sdk-users-put.json"));
+    check(&doc, "CustomFieldRequest", &body("create-custom-field.json"));
+    check(&doc, "CustomFieldRequest", &body("put-custom-field.json"));
 }
 
 #[tokio::test]
@@ -66,6 +68,13 @@ async fn real_responses_match_the_document() {
     let (status, saved) = call!(user_field_settings::handle, &ctx, event("put-environment.json", &env, None)).await;
     assert_eq!(status, 200, "{saved}");
     check(&doc, "ProjectSettings", &saved);
+    let (status, field) = call!(userfields::handlers::custom_fields::handle, &ctx, event("create-custom-field.json", &env, None)).await;
+    assert_eq!(status, 201, "{field}");
+    check(&doc, "CustomField", &field);
+    let (_, fields) = call!(userfields::handlers::custom_fields::handle, &ctx, event("list-custom-fields.json", &env, None)).await;
+    for field in fields.as_array().unwrap() {
+        check(&doc, "CustomField", field);
+    }
     // Back to the configuration the rest of this test reads.
     assert_eq!(call!(user_field_settings::handle, &ctx, event("put-user-field-settings.json", &env, None)).await.0, 200);
 

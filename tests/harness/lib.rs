@@ -112,13 +112,30 @@ pub async fn environment(ctx: &AppContext) -> Env {
     Env { id, key: key.key }
 }
 
-/// A fixture from `events/`, with `{{environmentId}}`, `{{apiKey}}` and `{{userId}}` filled in.
+/// A fixture from `events/`, with `{{environmentId}}`, `{{apiKey}}` and `{{userId}}` filled in,
+/// and `{{customFieldId}}` as the id of the field `create-custom-field.json` makes.
 pub fn event_text(name: &str, env: &Env, user: Option<Uuid>) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
     text.replace("{{environmentId}}", &env.id.to_string())
         .replace("{{apiKey}}", &env.key)
         .replace("{{userId}}", &user.map(|u| u.to_string()).unwrap_or_default())
+        .replace("{{customFieldId}}", &userfields::model::custom_field::custom_field_id(env.id, FIXTURE_CUSTOM_FIELD).to_string())
+}
+
+/// The key of the custom field `events/create-custom-field.json` creates.
+pub const FIXTURE_CUSTOM_FIELD: &str = "favouriteColour";
+
+/// A fixture naming another custom field id (any text, valid or not) in its path.
+pub fn custom_field_event(name: &str, env: &Env, id: &str, body: Option<&Value>) -> Request {
+    let mut raw: Value = serde_json::from_str(&event_text(name, env, None)).expect("fixture is JSON");
+    raw["pathParameters"]["customFieldId"] = Value::String(id.into());
+    raw["rawPath"] = Value::String(format!("/custom/fields/{id}"));
+    raw["requestContext"]["http"]["path"] = raw["rawPath"].clone();
+    if let Some(body) = body {
+        raw["body"] = Value::String(body.to_string());
+    }
+    request(&raw.to_string())
 }
 
 pub fn request(text: &str) -> Request {

@@ -115,6 +115,29 @@ impl AppContext {
         self.prefetch(req, env, Access::ApiKey(need), reads).await
     }
 
+    /// The environment the request's API key belongs to, for a route whose path names none
+    /// (Dynamic's `/custom/fields/{customFieldId}`): the key decides, and [`Self::authorize`]
+    /// then finds its grant cached. 401 without a known key.
+    pub async fn key_environment(&self, req: &Request) -> ApiResult<Uuid> {
+        let hash = api_key_hash(api_key(req)?);
+        if self.unknown_keys.get(&hash).is_some() {
+            return Err(ApiError::unauthorized());
+        }
+        if let Some(grant) = self.api_keys.get(&hash) {
+            return Ok(grant.environment);
+        }
+        match self.store.get_item(&keys::api_key(&hash)).await?.as_ref().and_then(key_grant) {
+            Some(grant) => {
+                self.api_keys.put(hash, grant);
+                Ok(grant.environment)
+            }
+            None => {
+                self.unknown_keys.put(hash, ());
+                Err(ApiError::unauthorized())
+            }
+        }
+    }
+
     pub async fn prefetch(&self, req: &Request, env: Uuid, access: Access, reads: Reads) -> ApiResult<Prefetched> {
         match access {
             Access::ApiKey(need) => self.with_api_key(req, env, need, reads).await,

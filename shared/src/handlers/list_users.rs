@@ -1,18 +1,22 @@
 //! GET /environments/{environmentId}/users?limit=1..100&cursor=...
-//!   &email= | &username= | &field=<unique custom field>&value= | &walletAddress=
+//!   &email= | &username= | &field=<unique or searchable custom field>&value= | &walletAddress=
 //!
 //! and as Dynamic's `getEnvironmentUsers` asks it: `filter[filterColumn]` (`id`, `email`,
-//! `username`, `wallet` / `walletPublicKey` (`filter[chain]` narrows the chains), `all`: any of
-//! those), `filter[filterValue]`, `offset` (up to [`MAX_OFFSET`] users into the id order) and
-//! `limit`, answered `{count, users}`. Columns no index item answers yet (names, phone number,
-//! job title, OAuth account id) are refused with `unsupported_filter_column`, never scanned.
+//! `username`, `wallet` / `walletPublicKey` (`filter[chain]` narrows the chains), `alias`,
+//! `firstName`, `lastName`, `phoneNumber`, `jobTitle`, `accountId` (an OAuth account id), `all`:
+//! any of those), `filter[filterValue]`, `orderBy`, `offset` (up to [`MAX_OFFSET`] users into
+//! the id order) and `limit`, answered `{count, users}`.
 //!
-//! Exact-match filters are answered from the claim items (one round trip for the claims, one for
-//! the users), never by scanning. Without a filter, users are listed in id order (the user index
-//! is sharded by the id's first hex digit, so shard order then id order is id order), a page at a
-//! time, with an opaque cursor bound to the environment: a cursor from another environment is
-//! refused (400 `invalid_cursor`), and the position it carries is rebuilt under the path's
-//! environment, so it cannot read elsewhere.
+//! Every filter is an exact match (case-insensitive, compatibility-normalised for names) answered
+//! from index items, never by scanning: the uniqueness claims for email, username, wallets and
+//! unique custom fields, the search index (`model::search`) for the other columns and
+//! searchable custom fields. A filter answers at most [`MAX_HOLDERS`](crate::store::MAX_HOLDERS) users (`truncated` says
+//! when more match), sorted by `orderBy` (`createdAt`, `updatedAt` or `id`, `-asc` / `-desc`;
+//! default id order) and paged by `offset` and `limit`. Without a filter, users are listed in id
+//! order (the user index is sharded by the id's first hex digit, so shard order then id order
+//! is id order), a page at a time, with an opaque cursor bound to the environment: a cursor
+//! from another environment is refused (400 `invalid_cursor`), and the position it carries is
+//! rebuilt under the path's environment, so it cannot read elsewhere.
 
 use crate::http::views::UserView;
 use crate::auth::scopes::Scope;
@@ -22,6 +26,7 @@ use crate::http::{environment_id, json_response, known_query, respond};
 use crate::ops::check_availability::Checked;
 use crate::model::chains::Chain;
 use crate::model::field_settings::FieldSettings;
+use crate::model::search::{custom_column, search_form, ACCOUNT_ID, SEARCH_COLUMNS};
 use crate::model::user::User;
 use crate::model::values::{Email, Username};
 use crate::context::prefetch::Reads;
@@ -72,11 +77,76 @@ impl Cursor {
     }
 }
 
-/// An exact-match filter.
-enum Filter {
-    Claims(Vec<(String, String)>),
-    /// Users by id, and the holders of some claims (Dynamic's `all`).
-    Ids(Vec<Uuid>, Vec<(String, String)>),
+/// An exact-match filter: users by id, the holders of claims and of search entries; a user
+/// matching several parts counts once.
+#[derive(Default)]
+struct Filter {
+    ids: Vec<Uuid>,
+    claims: Vec<(String, String)>,
+    search: Vec<(String, String)>,
+}
+
+impl Filter {
+    fn claims(claims: Vec<(String, String)>) -> Self {
+        Self { claims, ..Self::default() }
+    }
+
+    fn search(column: &str, value: &str) -> Self {
+        Self { search: vec![(column.to_string(), search_form(value))], ..Self::default() }
+    }
+
+    /// The matching ids, sorted; `true` when a search value had more holders than are read.
+    async fn resolve(self, ctx: &AppContext, env: Uuid) -> ApiResult<(Vec<Uuid>, bool)> {
+        let lookups = self.search.iter().filter(|(_, v)| !v.is_empty()).map(|(c, v)| ctx.store.search_holders(env, c, v));
+        let (claimed, found) = futures_util::future::join(ctx.store.claim_holders(env, &self.claims), futures_util::future::join_all(lookups)).await;
+        let mut ids = [self.ids, claimed?].concat();
+        let mut truncated = false;
+        for result in found {
+            let (holders, more) = result?;
+            ids.extend(holders);
+            truncated |= more;
+        }
+        ids.sort();
+        ids.dedup();
+        Ok((ids, truncated))
+    }
+}
+
+/// How a filtered result is ordered: `field`, `field-asc` or `field-desc`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Id,
+    CreatedAt,
+    UpdatedAt,
+}
+
+fn parse_order(text: Option<&str>) -> ApiResult<(Order, bool)> {
+    let Some(text) = text else { return Ok((Order::Id, false)) };
+    let (name, descending) = match text.rsplit_once('-') {
+        Some((name, "desc")) => (name, true),
+        Some((name, "asc")) => (name, false),
+        _ => (text, false),
+    };
+    let order = match name {
+        "id" => Order::Id,
+        "createdAt" => Order::CreatedAt,
+        "updatedAt" => Order::UpdatedAt,
+        _ => {
+            return Err(ApiError::bad_request("invalid_order", "orderBy is createdAt, updatedAt or id, optionally with -asc or -desc.").field("orderBy"))
+        }
+    };
+    Ok((order, descending))
+}
+
+fn sort_users(users: &mut [User], (order, descending): (Order, bool)) {
+    match order {
+        Order::Id => users.sort_by_key(|u| u.id),
+        Order::CreatedAt => users.sort_by_key(|u| (u.created_at, u.id)),
+        Order::UpdatedAt => users.sort_by_key(|u| (u.updated_at, u.id)),
+    }
+    if descending {
+        users.reverse();
+    }
 }
 
 #[derive(Serialize)]
@@ -85,6 +155,9 @@ struct Page<'a> {
     users: Vec<UserView<'a>>,
     count: usize,
     next_cursor: Option<String>,
+    /// A filter matched more users than it reads ([`crate::store::MAX_HOLDERS`]): narrow it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    truncated: bool,
 }
 
 const PARAMS: &[&str] = &[
@@ -99,6 +172,7 @@ const PARAMS: &[&str] = &[
     "filter[filterColumn]",
     "filter[filterValue]",
     "filter[chain]",
+    "orderBy",
 ];
 
 async fn list(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
@@ -124,19 +198,19 @@ async fn list(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
         Some(filter) => Some(filter),
         None => parse_filter(&query, &read.fields)?,
     };
+    let order = parse_order(query.first("orderBy"))?;
+    let mut truncated = false;
     let (users, next) = match filter {
-        Some(Filter::Claims(claims)) => {
-            let mut ids = ctx.store.claim_holders(env, &claims).await?;
-            ids.dedup();
-            let (users, _) = ctx.store.users(env, &ids).await?;
-            (users, None)
+        Some(filter) => {
+            let (ids, more) = filter.resolve(ctx, env).await?;
+            truncated = more;
+            let (mut users, _) = ctx.store.users(env, &ids).await?;
+            sort_users(&mut users, order);
+            let page: Vec<User> = users.into_iter().skip(offset).take(limit).collect();
+            (page, None)
         }
-        Some(Filter::Ids(ids, claims)) => {
-            let mut ids = [ids, ctx.store.claim_holders(env, &claims).await?].concat();
-            ids.sort();
-            ids.dedup();
-            let (users, _) = ctx.store.users(env, &ids).await?;
-            (users, None)
+        None if order != (Order::Id, false) => {
+            return Err(ApiError::bad_request("invalid_order", "An unfiltered listing is in id order; orderBy sorts a filtered one.").field("orderBy"))
         }
         None if offset > 0 => {
             let (mut users, next) = page(ctx, env, None, offset + limit).await?;
@@ -148,7 +222,7 @@ async fn list(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
         }
     };
     let views: Vec<UserView> = users.iter().map(|u| UserView::new(u, &read.fields, false)).collect();
-    let body = Page { count: views.len(), users: views, next_cursor: next.map(|c| c.encode()) };
+    let body = Page { count: views.len(), users: views, next_cursor: next.map(|c| c.encode()), truncated };
     Ok(json_response(StatusCode::OK, &body))
 }
 
@@ -202,28 +276,25 @@ fn dynamic_filter(query: &QueryMap) -> ApiResult<Option<Filter>> {
         }
         Ok(wallet_claims(&chains, value))
     };
-    let claims = match column {
-        "email" | "username" => vec![claim_of(column, value, "filter[filterValue]")?],
-        "wallet" | "walletPublicKey" => wallet(true)?,
+    let filter = match column {
+        "email" | "username" => Filter::claims(vec![claim_of(column, value, "filter[filterValue]")?]),
+        "wallet" | "walletPublicKey" => Filter::claims(wallet(true)?),
         "id" => {
             let id = value.parse::<Uuid>().map_err(|_| ApiError::bad_request("invalid_uuid", "filter[filterValue] is not a user id.").field("filter[filterValue]"))?;
-            return Ok(Some(Filter::Ids(vec![id], Vec::new())));
+            Filter { ids: vec![id], ..Filter::default() }
         }
         "all" => {
-            // Any column an index item answers; a value no column could hold matches nothing.
+            // Any column; a value no column could hold matches nothing there.
             let mut claims = wallet(false)?;
             claims.extend(Email::parse(value).ok().map(|e| ("email".to_string(), e.normalized())));
             claims.extend(Username::parse(value).ok().map(|u| ("username".to_string(), u.normalized())));
-            let ids = value.parse::<Uuid>().ok().into_iter().collect();
-            return Ok(Some(Filter::Ids(ids, claims)));
+            let search = SEARCH_COLUMNS.iter().chain([&ACCOUNT_ID]).map(|c| (c.to_string(), search_form(value))).collect();
+            Filter { ids: value.parse::<Uuid>().ok().into_iter().collect(), claims, search }
         }
-        "alias" | "firstName" | "lastName" | "phoneNumber" | "jobTitle" | "accountId" => {
-            return Err(ApiError::bad_request("unsupported_filter_column", format!("{column} is not searchable here yet: search by id, email, username or wallet."))
-                .field("filter[filterColumn]"))
-        }
+        "alias" | "firstName" | "lastName" | "phoneNumber" | "jobTitle" | "accountId" => Filter::search(column, value),
         _ => return Err(ApiError::bad_request("invalid_filter", format!("Unknown filter column {column}.")).field("filter[filterColumn]")),
     };
-    Ok(Some(Filter::Claims(claims)))
+    Ok(Some(filter))
 }
 
 /// The claim an email or username value of `param` is held under.
@@ -259,10 +330,13 @@ fn parse_filter(query: &QueryMap, fields: &FieldSettings) -> ApiResult<Option<Fi
         Some(field @ ("email" | "username")) => vec![claim_of(field, query.first(field).unwrap_or_default(), field)?],
         Some("field") => {
             let name = query.first("field").unwrap_or_default();
-            let field = fields.enabled_custom().find(|f| f.name() == name && f.is_unique()).ok_or_else(|| {
-                invalid("field", "invalid_filter", "must name an enabled unique custom field".into())
+            let field = fields.enabled_custom().find(|f| f.name() == name && (f.is_unique() || f.spec.searchable)).ok_or_else(|| {
+                invalid("field", "invalid_filter", "must name an enabled unique or searchable custom field".into())
             })?;
             let value = query.first("value").ok_or_else(|| invalid("value", "bad_request", "is required with field".into()))?;
+            if !field.is_unique() {
+                return Ok(Some(Filter::search(&custom_column(field.name()), value)));
+            }
             let claim = field.claim_value(&Value::String(value.to_string())).ok_or_else(|| invalid("value", "invalid_filter", "cannot match this field".into()))?;
             vec![(field.name().to_string(), claim)]
         }
@@ -275,7 +349,7 @@ fn parse_filter(query: &QueryMap, fields: &FieldSettings) -> ApiResult<Option<Fi
             wallet_claims(&chains, address)
         }
     };
-    Ok(Some(Filter::Claims(claims)))
+    Ok(Some(Filter::claims(claims)))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod bulk_create_users;
 pub mod create_user;
+pub mod custom_fields;
 pub mod delete_user;
 pub mod get_user;
 pub mod list_missing_fields;

@@ -58,7 +58,7 @@ impl VerifyRequest {
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     if req.method() != Method::POST {
-        return respond(Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use POST.")));
+        return respond(Err(ApiError::method_not_allowed("POST")));
     }
     let result = match last_segment(&req).as_str() {
         // A retry is a new code for the address, counted as any other (Dynamic's own client

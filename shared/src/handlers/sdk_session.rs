@@ -13,7 +13,7 @@ use lambda_http::{Body, Request, Response};
 
 pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     if req.method() != Method::POST {
-        return respond(Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use POST.")));
+        return respond(Err(ApiError::method_not_allowed("POST")));
     }
     let result = match last_segment(&req).as_str() {
         "refresh" => refresh(ctx, &req).await,

@@ -29,7 +29,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
     let served = after_sdk.len() == 2 && matches!(route.as_str(), "settings" | "nonces");
     let result = match (served, req.method() == Method::GET) {
         (false, _) => Err(no_such_route(&req)),
-        (true, false) => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use GET.")),
+        (true, false) => Err(ApiError::method_not_allowed("GET")),
         (true, true) if route == "settings" => settings(ctx, &req).await,
         (true, true) => nonces(&req),
     };

@@ -26,7 +26,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
         (Method::GET, false) => get(ctx, &req).await,
         (Method::PUT, false) => put(ctx, &req).await,
         (Method::GET, true) => check_field(ctx, &req).await,
-        (_, false) => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use GET or PUT.")),
+        (_, false) => Err(ApiError::method_not_allowed("GET or PUT")),
         (_, true) => Err(no_such_route(&req)),
     };
     respond(result)

@@ -60,7 +60,7 @@ async fn route(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
             }
             Ok(json_response(StatusCode::OK, &body))
         }
-        _ => Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Use GET or PUT.")),
+        _ => Err(ApiError::method_not_allowed("GET or PUT")),
     }
 }
 
@@ -73,7 +73,7 @@ async fn environment(ctx: &AppContext, env: Uuid, fields: &FieldSettings) -> Api
 
 /// The field list of a `ProjectSettings` body: its `kyc` (required; the other sections are
 /// Dynamic's and not stored here). Dynamic's own client drops what its model does not name, so
-/// an entry without `userAccess` or `writeOnce` keeps the current field's.
+/// an entry without `userAccess`, `writeOnce` or `searchable` keeps the current field's.
 fn kyc_of(req: &Request, current: &FieldSettings) -> ApiResult<Vec<FieldSpec>> {
     let mut body: Map<String, Value> = json_body(req)?;
     let Some(Value::Array(mut kyc)) = body.remove("kyc") else {
@@ -86,6 +86,9 @@ fn kyc_of(req: &Request, current: &FieldSettings) -> ApiResult<Vec<FieldSpec>> {
         }
         if !entry.contains_key("writeOnce") {
             entry.insert("writeOnce".into(), json!(known.spec.write_once));
+        }
+        if !entry.contains_key("searchable") {
+            entry.insert("searchable".into(), json!(known.spec.searchable));
         }
     }
     Ok(json_value::<SettingsBody>(json!({ "fields": kyc }))?.fields)

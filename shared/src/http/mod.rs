@@ -1,6 +1,7 @@
 //! Request parsing and response building shared by every handler.
 
 pub mod bearer;
+pub mod custom_fields;
 pub mod project_settings;
 pub mod sdk_views;
 pub mod views;

@@ -9,6 +9,7 @@ use super::operator_regex;
 use super::profile_fields::{premade, Profile, PREMADE_FIELDS};
 use super::values::check_text;
 use super::rejection::Rejection;
+use super::search::MAX_SEARCHABLE_CUSTOM;
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -131,6 +132,7 @@ impl FieldSettings {
                 position: Some(i as i64),
                 user_access: Default::default(),
                 write_once: false,
+                searchable: false,
             })
             .collect()
     }
@@ -169,6 +171,11 @@ impl FieldSettings {
                 Ok(None) => {}
                 Err(e) => return Err(e),
             }
+        }
+        let searchable = fields.iter().filter(|f| f.spec.searchable && f.spec.enabled).count();
+        if searchable > MAX_SEARCHABLE_CUSTOM && source == Source::Request {
+            let message = format!("At most {MAX_SEARCHABLE_CUSTOM} enabled custom fields are searchable.");
+            return Err(Rejection::invalid("too_many_searchable", message).field("fields"));
         }
         fields.sort_by_key(|f| f.spec.position.unwrap_or(i64::MAX));
         Ok(Self { fields })
@@ -287,6 +294,11 @@ fn parse_field(mut spec: FieldSpec, index: usize, source: Source, size_limit: us
     } else if rules.valid_options.is_some() {
         lenient(source, bad("options_not_supported", &name, "Only select and pre-made text fields take validOptions.".into()))?;
     }
+    if spec.searchable && (spec.kind == FieldKind::Standard || validation_type == ValidationType::Checkbox) {
+        let message = "Only custom text and select fields take searchable (pre-made ones are searchable by their own columns).";
+        lenient(source, bad("searchable_not_configurable", &name, message.into()))?;
+        spec.searchable = false;
+    }
     if unique && validation_type == ValidationType::Checkbox {
         lenient(source, bad("unique_not_configurable", &name, "A checkbox cannot be unique.".into()))?;
     }
@@ -349,6 +361,29 @@ fn compile_pattern(name: &str, pattern: &str, source: Source, size_limit: usize)
             }
         },
     }
+}
+
+/// The key a custom field created under a display `name` is stored under: the name itself when
+/// it is a valid key, else its words in camelCase (`"T-shirt size"` → `tShirtSize`); `None`
+/// when that is no valid custom key either (empty, not starting with a letter, or pre-made).
+pub fn custom_field_key(name: &str) -> Option<String> {
+    let key = if is_custom_name(name) {
+        name.to_string()
+    } else {
+        let mut key = String::new();
+        for word in name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+            let mut chars = word.chars();
+            let first = chars.next().unwrap_or_default();
+            if key.is_empty() {
+                key.push(first.to_ascii_lowercase());
+            } else {
+                key.push(first.to_ascii_uppercase());
+            }
+            key.extend(chars);
+        }
+        key
+    };
+    (is_custom_name(&key) && premade(&key).is_none()).then_some(key)
 }
 
 fn is_custom_name(name: &str) -> bool {
@@ -438,6 +473,18 @@ mod tests {
         assert_eq!(settings.missing_with(|_| None, unticked.as_ref()).len(), 1);
         let ticked = json!({"terms": true}).as_object().cloned();
         assert!(settings.missing_with(|_| None, ticked.as_ref()).is_empty());
+    }
+
+    #[test]
+    fn custom_keys_come_from_display_names() {
+        assert_eq!(custom_field_key("squad").as_deref(), Some("squad"));
+        assert_eq!(custom_field_key("Favourite colour").as_deref(), Some("favouriteColour"));
+        assert_eq!(custom_field_key("T-shirt Size!").as_deref(), None, "tShirtSize is pre-made");
+        assert_eq!(custom_field_key("Plan (2026)").as_deref(), Some("plan2026"));
+        assert_eq!(custom_field_key("2fa"), None);
+        assert_eq!(custom_field_key("   "), None);
+        assert_eq!(custom_field_key("Éclair"), Some("clair".into()), "letters outside ASCII drop out");
+        assert_eq!(custom_field_key(&"a".repeat(51)), None);
     }
 
     #[test]

@@ -94,4 +94,8 @@ pub struct FieldSpec {
     /// Once the field holds a value an end user cannot change or clear it; the operator can.
     #[serde(default)]
     pub write_once: bool,
+    /// A custom text or select field the operator's user search can filter by (`model::search`).
+    /// Written only when on, so every other shape (tokens' missing fields too) stays as it was.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub searchable: bool,
 }

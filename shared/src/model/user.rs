@@ -30,6 +30,10 @@ pub struct User {
     /// claims were recorded. Storage only: never returned.
     #[serde(rename = "claims", skip_serializing, default)]
     pub held_claims: Option<Claims>,
+    /// The search index entries this user's item records (`model::search`); `None` on items
+    /// written before the index. Storage only: never returned.
+    #[serde(rename = "searchIndex", skip_serializing, default)]
+    pub held_search_entries: Option<Claims>,
     /// Sessions started before this are over: set when the record's address is newly proven,
     /// so whoever signed into it before loses it. Storage only: never returned.
     #[serde(skip_serializing, default)]
@@ -49,6 +53,7 @@ impl User {
             updated_at: now,
             version: 0,
             held_claims: None,
+            held_search_entries: None,
             sessions_valid_from: None,
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod check_availability;
+pub mod custom_fields;
 pub mod create_user;
 pub mod delete_user;
 pub mod environments;

@@ -7,7 +7,10 @@
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::model::field_settings::{Field, FieldSettings};
+use crate::model::field_spec::FieldSpec;
+use crate::model::search::{custom_column, search_form};
 use crate::model::user::User;
+use serde_json::Value;
 use crate::store::{Backoff, RecordedClaim, StoreError, Unreadable};
 use lambda_http::http::StatusCode;
 use std::collections::HashMap;
@@ -48,6 +51,9 @@ pub async fn save_field_settings(
             claimed.push((field.name().to_string(), written));
             skipped.extend(unreadable);
         }
+        for field in newly_searchable(old, &new) {
+            skipped.extend(index_existing_values(ctx, env, field, limit).await?);
+        }
         ctx.store.save_fields(env, &new.specs(), old_version).await.map_err(ApiError::from)
     }
     .await;
@@ -68,11 +74,78 @@ pub async fn save_field_settings(
     }
 }
 
+/// Reads the field list, lets `edit` change it and saves it through [`save_field_settings`]:
+/// the custom-fields routes, `switch-to-unique` and the benchmark's seeding. A configuration
+/// changed meanwhile is read again and the edit made again on it, so concurrent edits of
+/// different fields both land. `limit` as for [`save_field_settings`]. The saved settings come
+/// back with the outcome.
+pub async fn edit_field_settings<T>(
+    ctx: &AppContext,
+    env: Uuid,
+    limit: Option<usize>,
+    edit: impl Fn(&mut Vec<FieldSpec>) -> ApiResult<T>,
+) -> ApiResult<(Saved, T, Arc<FieldSettings>)> {
+    let mut backoff = Backoff::new(TRIES);
+    loop {
+        let current = ctx.fresh_fields(env).await?;
+        let mut specs = current.settings.specs();
+        let out = edit(&mut specs)?;
+        let new = FieldSettings::parse(specs)?;
+        match save_field_settings(ctx, env, &current.settings, current.version, new, limit).await {
+            Err(e) if backoff.retry(&e).await => continue,
+            Err(e) => return Err(e),
+            Ok(saved) => {
+                let settings = ctx.cached_fields(env).await?;
+                return Ok((saved, out, settings));
+            }
+        }
+    }
+}
+
 fn newly_unique<'a>(old: &FieldSettings, new: &'a FieldSettings) -> Vec<&'a Field> {
     new.enabled_custom()
         .filter(|f| f.is_unique())
         .filter(|f| !old.get(f.name()).is_some_and(|o| o.is_unique() && o.spec.enabled))
         .collect()
+}
+
+fn newly_searchable<'a>(old: &FieldSettings, new: &'a FieldSettings) -> Vec<&'a Field> {
+    new.enabled_custom()
+        .filter(|f| f.spec.searchable)
+        .filter(|f| !old.get(f.name()).is_some_and(|o| o.spec.searchable && o.spec.enabled))
+        .collect()
+}
+
+/// Indexes every existing value of a field becoming searchable (entries a user already records
+/// need nothing), retrying when users change meanwhile. Nothing needs taking back on a later
+/// failure: an entry the configuration does not ask for is removed at its user's next save.
+async fn index_existing_values(ctx: &AppContext, env: Uuid, field: &Field, limit: Option<usize>) -> ApiResult<Vec<Uuid>> {
+    let column = custom_column(field.name());
+    let mut backoff = Backoff::new(TRIES);
+    loop {
+        let attempt = async {
+            let ids = ctx.store.user_ids(env).await?;
+            if limit.is_some_and(|limit| ids.len() > limit) {
+                return Err(too_large(field.name(), ids.len()));
+            }
+            let (users, unreadable) = ctx.store.users(env, &ids).await?;
+            let holders: Vec<(&User, String, String)> = users
+                .iter()
+                .filter_map(|u| match u.profile.metadata.as_ref().and_then(|m| m.get(field.name())) {
+                    Some(Value::String(text)) if !search_form(text).is_empty() => Some((u, search_form(text))),
+                    _ => None,
+                })
+                .filter(|(u, value)| !u.recorded_search_entries().contains(&column, value))
+                .map(|(u, value)| (u, column.clone(), value))
+                .collect();
+            ctx.store.record_search_entries(env, &holders).await?;
+            Ok(unreadable.into_iter().map(|Unreadable(id)| id).collect())
+        };
+        match attempt.await {
+            Err(e) if backoff.retry(&e).await => continue,
+            other => return other,
+        }
+    }
 }
 
 fn cannot_switch(field: &str) -> ApiError {

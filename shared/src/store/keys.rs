@@ -14,6 +14,7 @@ pub const SK_SIGNING_KEY: &str = "SIGNINGKEY";
 pub const SK_SESSION: &str = "SESSION";
 pub const SK_SIGN_IN: &str = "SIGNIN";
 pub const SK_RATE: &str = "RATE";
+pub const SK_USER: &str = "USER";
 
 /// Users of an environment are spread over this many GSI partitions (by the first hex digit of
 /// their id), so listing them never funnels an environment's writes into one partition.
@@ -68,6 +69,16 @@ pub fn rate(env: Uuid, subject: &str, window: i64) -> Key {
 /// The claim on a normalised unique value of one field; its `userId` says who holds it.
 pub fn claim(env: Uuid, field: &str, value: &str) -> Key {
     (format!("ENV#{env}#UNIQUE#{field}#{value}"), SK_CLAIM.to_string())
+}
+
+/// The partition of the users whose `column` has one search form (`model::search`).
+pub fn search_partition(env: Uuid, column: &str, value: &str) -> String {
+    format!("ENV#{env}#FIND#{column}#{value}")
+}
+
+/// One user's entry in a search partition.
+pub fn search_entry(env: Uuid, column: &str, value: &str, user: Uuid) -> Key {
+    (search_partition(env, column, value), format!("{SK_USER}#{user}"))
 }
 
 /// The API key record addressed by the key's hash: what authorising a request reads.

@@ -44,11 +44,16 @@ pub enum Side<'a> {
 /// a string is one token. Items written before hold DynamoDB lists, which still load.
 const CREDENTIALS: &str = "verifiedCredentials";
 const CLAIMS: &str = "claims";
+use super::search_index::SEARCH_RECORD;
 
 pub fn parse_user(mut item: Item) -> Result<User, StoreError> {
     let credentials = take_json_string(&mut item, CREDENTIALS);
     let claims = take_json_string(&mut item, CLAIMS);
+    let search = take_json_string(&mut item, SEARCH_RECORD);
     let mut user: User = parse_item(item, "user")?;
+    if let Some(text) = search {
+        user.held_search_entries = Some(parse_json(&text, "user")?);
+    }
     if let Some(text) = credentials {
         user.verified_credentials = parse_json(&text, "user")?;
     }
@@ -100,6 +105,7 @@ impl<'a> From<&'a User> for StoredAttributes<'a> {
             updated_at,
             version: _,
             held_claims: _,
+            held_search_entries: _,
             sessions_valid_from,
         } = user;
         Self {
@@ -114,13 +120,14 @@ impl<'a> From<&'a User> for StoredAttributes<'a> {
     }
 }
 
-fn user_item(user: &User, version: u64, claims: &Claims) -> Item {
+fn user_item(user: &User, version: u64, claims: &Claims, search: &Claims) -> Item {
     let mut item: Item = serde_dynamo::to_item(StoredAttributes::from(user)).expect("a user always serializes");
     let env = user.project_environment_id;
     item.extend(key_attrs(&keys::profile(env, user.id)));
     item.insert("version".into(), number_attr(version));
     item.insert(CREDENTIALS.into(), json_attr(&user.verified_credentials));
     item.insert(CLAIMS.into(), json_attr(claims));
+    item.insert(SEARCH_RECORD.into(), json_attr(search));
     item.insert("gsi1pk".into(), string_attr(keys::user_index_pk(env, keys::user_index_shard(user.id))));
     item.insert("gsi1sk".into(), string_attr(user.id.to_string()));
     item
@@ -174,9 +181,11 @@ impl Store {
             None => Claims::default(),
         };
         let next = after.required_claims(fields);
+        let indexed = before.map(User::recorded_search_entries).unwrap_or_default();
+        let next_index = after.search_entries(fields);
 
         let mut tx = Tx::default();
-        let item = user_item(after, version, &next);
+        let item = user_item(after, version, &next, &next_index);
         match before {
             None => tx.put(&self.table, item, Some(Condition::new("attribute_not_exists(pk)")), Guard::NewUser),
             Some(b) => {
@@ -191,6 +200,7 @@ impl Store {
         for (field, value) in taken {
             self.take_claim(&mut tx, env, field, value, after.id);
         }
+        self.move_search_entries(&mut tx, env, after.id, &indexed, &next_index);
         self.check_fields_version(&mut tx, env, fields_version);
         for side in sides {
             match *side {
@@ -203,7 +213,7 @@ impl Store {
             }
         }
         self.run(tx).await?;
-        Ok(User { version, held_claims: Some(next), ..after.clone() })
+        Ok(User { version, held_claims: Some(next), held_search_entries: Some(next_index), ..after.clone() })
     }
 
     /// The values were checked against configuration `version`: the write fails
@@ -232,6 +242,7 @@ impl Store {
         for (field, value) in held.iter() {
             self.release_claim(&mut tx, env, field, value, user.id);
         }
+        self.move_search_entries(&mut tx, env, user.id, &user.recorded_search_entries(), &Claims::default());
         self.drop_verification(&mut tx, env, user.id);
         let room = super::transact::MAX_TX_ITEMS.saturating_sub(tx.len());
         let later = sessions.split_off(room.min(sessions.len()));
@@ -316,11 +327,12 @@ mod tests {
         }))
         .unwrap();
         let claims = Claims::from_pairs([("email".to_string(), "ada@example.com".to_string())]);
-        let item = user_item(&user, 3, &claims);
+        let search = Claims::from_pairs([("accountId".to_string(), "ada".to_string())]);
+        let item = user_item(&user, 3, &claims, &search);
         assert!(matches!(item.get(CREDENTIALS), Some(AttributeValue::S(_))));
         assert!(matches!(item.get(CLAIMS), Some(AttributeValue::S(_))));
         let read = parse_user(item.clone()).unwrap();
-        assert_eq!(read, User { version: 3, held_claims: Some(claims.clone()), ..user.clone() });
+        assert_eq!(read, User { version: 3, held_claims: Some(claims.clone()), held_search_entries: Some(search), ..user.clone() });
 
         // An item written before: both as DynamoDB lists.
         let mut legacy = item;
