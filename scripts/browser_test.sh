@@ -26,6 +26,8 @@ cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$lambda_port" >targ
 pids+=($!)
 python3 scripts/local_gateway.py --port "$gateway_port" --lambda-port "$lambda_port" 2>target/browser/gateway.log &
 pids+=($!)
+python3 scripts/local_poller.py --queue-url "$EXPORT_QUEUE_URL" --function export-worker --lambda-port "$lambda_port" 2>target/browser/poller.log &
+pids+=($!)
 for _ in $(seq 1 300); do
   curl -s -o /dev/null "http://127.0.0.1:$gateway_port/web/demo.html" && curl -s -o /dev/null "http://127.0.0.1:$lambda_port/" && break
   sleep 0.2

@@ -38,5 +38,8 @@ cat <<INFO
 INFO
 python3 scripts/local_gateway.py --port "${GATEWAY_PORT:-9100}" --lambda-port 9000 &
 GATEWAY_PID=$!
-trap 'kill "$MOTO_PID" "$GATEWAY_PID" 2>/dev/null || true' EXIT
+# Exports: the queue handed to the export worker, as Lambda's event source mapping would.
+python3 scripts/local_poller.py --queue-url "$EXPORT_QUEUE_URL" --function export-worker --lambda-port 9000 &
+POLLER_PID=$!
+trap 'kill "$MOTO_PID" "$GATEWAY_PID" "$POLLER_PID" 2>/dev/null || true' EXIT
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port 9000

@@ -48,6 +48,10 @@ local_stack_env() {
   # The code-hashing key lives in Secrets Manager, as deployed (moto here): a random one per run,
   # read at start-up by the functions that send or check codes. No key is in any variable.
   export OTP_HMAC_KEY_SECRET=${OTP_HMAC_KEY_SECRET:-userfields-otp-key}
+  # Exports: the bucket and the export worker's queue (moto here; scripts/local_poller.py feeds
+  # the queue to the worker as Lambda's event source mapping would).
+  export EXPORT_BUCKET=${EXPORT_BUCKET:-userfields-exports}
+  export EXPORT_QUEUE_URL=${EXPORT_QUEUE_URL:-$AWS_ENDPOINT_URL/123456789012/userfields-exports}
   # The KMS key (moto here) each environment's JWT signing key is encrypted under, as the
   # stack's SigningKeysKmsKey; the CLI needs it to make and rotate signing keys.
   SIGNING_KMS_KEY_ID=$(python3 scripts/local_secrets.py)

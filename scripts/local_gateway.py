@@ -232,7 +232,7 @@ class Gateway(BaseHTTPRequestHandler):
         upstream.request(self.command, f"/lambda-url/{binary}{self.path}", body=body or None, headers=headers)
         response = upstream.getresponse()
         data = response.read()
-        extra = {k: v for k, v in response.getheaders() if k.lower() in ("retry-after", "cache-control")}
+        extra = {k: v for k, v in response.getheaders() if k.lower() in ("retry-after", "cache-control", "location")}
         self.reply(response.status, data, response.getheader("Content-Type") or "application/json", extra)
         upstream.close()
 

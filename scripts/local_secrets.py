@@ -1,5 +1,6 @@
-"""Creates, in moto, the OTP key secret (OTP_HMAC_KEY_SECRET, random) and the KMS key signing keys
-are encrypted under (alias/userfields-signing-keys), if missing; prints the KMS key id."""
+"""Creates, in moto, the OTP key secret (OTP_HMAC_KEY_SECRET, random), the KMS key signing keys
+are encrypted under (alias/userfields-signing-keys), and the export bucket and queue
+(EXPORT_BUCKET, EXPORT_QUEUE_URL's last segment), if missing; prints the KMS key id."""
 
 import os
 import secrets
@@ -14,6 +15,11 @@ try:
     manager.create_secret(Name=os.environ["OTP_HMAC_KEY_SECRET"], SecretString=secrets.token_hex(32))
 except manager.exceptions.ResourceExistsException:
     pass
+
+if os.environ.get("EXPORT_BUCKET"):
+    boto3.client("s3", **ENDPOINT).create_bucket(Bucket=os.environ["EXPORT_BUCKET"])
+if os.environ.get("EXPORT_QUEUE_URL"):
+    boto3.client("sqs", **ENDPOINT).create_queue(QueueName=os.environ["EXPORT_QUEUE_URL"].rsplit("/", 1)[-1])
 
 kms = boto3.client("kms", **ENDPOINT)
 ALIAS = "alias/userfields-signing-keys"

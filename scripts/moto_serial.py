@@ -13,7 +13,8 @@ transaction and the dump walks millions of dead objects. This wrapper tracks tho
 weakly (the dump still lists every live one), copies a table once per transaction rather than
 once per operation, and keeps only the last `--keep-emails` SES messages.
 
-It also serves `GET /userfields-dev/emails?to=<address>` (every message still kept for that
+It also mends moto 5.2's CompleteMultipartUpload answer (see `CompleteUploadResult`), and serves
+`GET /userfields-dev/emails?to=<address>` (every message still kept for that
 address, oldest first) and `GET /userfields-dev/last-email?to=<address>` (the newest, 404 if
 none), each with the 6-digit code found in the body, for developers and the test harness.
 """
@@ -256,6 +257,31 @@ class DevRoutes:
         return "200 OK", {"to": to, **emails[-1]}
 
 
+class CompleteUploadResult:
+    """WSGI middleware mending one moto 5.2 answer: CompleteMultipartUpload's XML root is
+    `CompleteMultipartUploadResponse` where S3 (and its SDKs' parsers) have
+    `CompleteMultipartUploadResult`. Only a POST carrying `uploadId` is touched."""
+
+    WRONG, RIGHT = b"CompleteMultipartUploadResponse", b"CompleteMultipartUploadResult"
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "POST" or "uploadId=" not in environ.get("QUERY_STRING", ""):
+            return self.app(environ, start_response)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(self.app(environ, capture)).replace(self.WRONG, self.RIGHT)
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        start_response(captured["status"], headers + [("Content-Length", str(len(body)))])
+        return [body]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -269,7 +295,7 @@ def main() -> None:
             patch(*patch_args)
         except (ImportError, AttributeError, TypeError) as e:
             warn(f"{patch.__name__} not applied ({e!r}); memory may grow")
-    app = DevRoutes(DomainDispatcherApplication(create_backend_app))
+    app = CompleteUploadResult(DevRoutes(DomainDispatcherApplication(create_backend_app)))
     run_simple(args.host, args.port, app, threaded=False, use_reloader=False, use_debugger=False)
 
 

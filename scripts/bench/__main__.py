@@ -129,12 +129,17 @@ def main() -> int:
         "OTP_HMAC_KEY_SECRET": config.OTP_SECRET,
         "PUBLIC_BASE_URL": "https://bench.userfields.test",
         "RUST_LOG": os.environ.get("RUST_LOG", "info"),
+        # The exports row queues its job here (the worker is not run: its throughput is its own
+        # measurement, docs/benchmarks.md).
+        "EXPORT_BUCKET": "bench-exports",
+        "EXPORT_QUEUE_URL": f"http://127.0.0.1:{proxy.server_address[1]}/123456789012/bench-exports",
     }
     for old in config.LOGS.glob("*.log"):
         if old.name != "moto.log":
             old.unlink()
     aws_json(moto_port, "secretsmanager", "1.1", "secretsmanager.CreateSecret",
              {"Name": config.OTP_SECRET, "SecretString": config.OTP_KEY})
+    aws_json(moto_port, "sqs", "1.0", "AmazonSQS.CreateQueue", {"QueueName": "bench-exports"})
     cli(base_env, "create-table")
     cli(base_env, "verify-sender")
     # The KMS key signing keys are encrypted under (the stack's SigningKeysKmsKey).

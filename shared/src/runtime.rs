@@ -39,3 +39,23 @@ where
     }))
     .await
 }
+
+/// The `main` of a function fed by an event source (SQS) rather than HTTP: the same context,
+/// the event and the answer as JSON.
+pub async fn run_events<E, R, F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    E: serde::de::DeserializeOwned + Send + 'static,
+    R: serde::Serialize + Send + 'static,
+    F: Fn(&'static AppContext, E) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+{
+    crate::logging::init();
+    let settings = Settings::from_env()?;
+    let sdk = crate::aws::sdk_config(&settings).await;
+    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::new(&sdk, settings)));
+    lambda_http::lambda_runtime::run(service_fn(move |event: lambda_http::LambdaEvent<E>| {
+        let answer = handler(ctx, event.payload);
+        async move { Ok::<_, Infallible>(answer.await) }
+    }))
+    .await
+}

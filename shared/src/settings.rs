@@ -16,6 +16,10 @@ pub struct Settings {
     /// `SIGNING_KMS_KEY_ID`: the KMS key new signing keys are encrypted under (CLI only; a
     /// function decrypts with whatever key the ciphertext names, which IAM limits to this one).
     pub signing_kms_key_id: Option<String>,
+    /// `EXPORT_BUCKET` and `EXPORT_QUEUE_URL`: where exports are written and how their work
+    /// reaches the export worker (the export functions only).
+    pub export_bucket: Option<String>,
+    pub export_queue_url: Option<String>,
 }
 
 /// Where a function that hashes codes gets its key.
@@ -57,6 +61,8 @@ impl Settings {
             endpoint_url: env::var("AWS_ENDPOINT_URL").ok().filter(|v| !v.is_empty()),
             public_base_url: env::var("PUBLIC_BASE_URL").ok().filter(|v| !v.is_empty()),
             signing_kms_key_id: env::var("SIGNING_KMS_KEY_ID").ok().filter(|v| !v.is_empty()),
+            export_bucket: env::var("EXPORT_BUCKET").ok().filter(|v| !v.is_empty()),
+            export_queue_url: env::var("EXPORT_QUEUE_URL").ok().filter(|v| !v.is_empty()),
         })
     }
 

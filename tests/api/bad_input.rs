@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use userfields::context::AppContext;
 use userfields::handlers::{
-    bulk_create_users, create_user, custom_fields, delete_user, get_user, list_missing_fields, list_users, revoke_user_sessions, update_user,
+    bulk_create_users, create_user, custom_fields, exports, delete_user, get_user, list_missing_fields, list_users, revoke_user_sessions, update_user,
     user_field_settings, verify_email_otp,
 };
 use userfields_tests::*;
@@ -30,6 +30,10 @@ const ROUTES: &[&str] = &[
     "get-custom-field.json",
     "put-custom-field.json",
     "delete-custom-field.json",
+    "create-export.json",
+    "list-exports.json",
+    "get-export.json",
+    "download-export.json",
 ];
 
 async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) -> (u16, Value) {
@@ -44,12 +48,13 @@ async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) ->
         "delete-user.json" => call!(delete_user::handle, ctx, req).await,
         "revoke-user-sessions.json" => call!(revoke_user_sessions::handle, ctx, req).await,
         f if f.contains("custom-field") => call!(custom_fields::handle, ctx, req).await,
+        f if f.contains("export") => call!(exports::handle, ctx, req).await,
         _ => call!(user_field_settings::handle, ctx, req).await,
     }
 }
 
 fn has_body(fixture: &str) -> bool {
-    !fixture.starts_with("get-") && !fixture.starts_with("list-") && !fixture.starts_with("delete-") && !fixture.starts_with("revoke-")
+    !["get-", "list-", "delete-", "revoke-", "download-"].iter().any(|p| fixture.starts_with(p))
 }
 
 #[track_caller]
@@ -152,7 +157,7 @@ async fn invalid_uuids_in_paths_are_400() {
     let ctx = context().await;
     let env = environment(&ctx).await;
     for fixture in ROUTES {
-        let needs_user = !fixture.contains("settings") && !fixture.ends_with("-environment.json") && !fixture.contains("custom-field")
+        let needs_user = !fixture.contains("settings") && !fixture.ends_with("-environment.json") && !fixture.contains("custom-field") && !fixture.contains("export")
             && !["create-user.json", "list-users.json", "bulk-create-users.json"].contains(fixture);
         let text = event_text(fixture, &env, needs_user.then(Uuid::new_v4));
         let param = match *fixture {

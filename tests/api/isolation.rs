@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 use userfields::handlers::{
-    bulk_create_users, custom_fields, delete_user, get_user, list_missing_fields, list_users, revoke_user_sessions, user_field_settings,
+    bulk_create_users, custom_fields, exports, delete_user, get_user, list_missing_fields, list_users, revoke_user_sessions, user_field_settings,
     verify_email_otp,
 };
 use userfields_tests::*;
@@ -38,6 +38,9 @@ async fn another_environments_key_reaches_nothing() {
         call!(revoke_user_sessions::handle, &ctx, event("revoke-user-sessions.json", &b_on_a, Some(user))).await,
         call!(custom_fields::handle, &ctx, event("create-custom-field.json", &b_on_a, None)).await,
         call!(custom_fields::handle, &ctx, event("list-custom-fields.json", &b_on_a, None)).await,
+        call!(exports::handle, &ctx, event("create-export.json", &b_on_a, None)).await,
+        call!(exports::handle, &ctx, event("list-exports.json", &b_on_a, None)).await,
+        call!(exports::handle, &ctx, event("get-export.json", &b_on_a, None)).await,
     ];
     for got in &forbidden {
         assert_error(got, 403, "forbidden", None);

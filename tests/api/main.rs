@@ -10,6 +10,7 @@ mod create_user;
 mod custom_fields;
 mod dynamic_conformance;
 mod email_verification;
+mod exports;
 mod faults;
 mod field_access;
 mod field_settings;

@@ -50,6 +50,7 @@ fn request_fixtures_match_their_schemas() {
     check(&doc, "UserFields", &body("sdk-users-put.json"));
     check(&doc, "CustomFieldRequest", &body("create-custom-field.json"));
     check(&doc, "CustomFieldRequest", &body("put-custom-field.json"));
+    check(&doc, "ExportCreateRequest", &body("create-export.json"));
 }
 
 #[tokio::test]
@@ -75,6 +76,12 @@ async fn real_responses_match_the_document() {
     for field in fields.as_array().unwrap() {
         check(&doc, "CustomField", field);
     }
+    exports_ready(&ctx).await;
+    let (status, export) = call!(userfields::handlers::exports::handle, &ctx, event("create-export.json", &env, None)).await;
+    assert_eq!(status, 201, "{export}");
+    check(&doc, "Export", &export);
+    let (_, exports) = call!(userfields::handlers::exports::handle, &ctx, event("list-exports.json", &env, None)).await;
+    check(&doc, "ExportsResponse", &exports);
     // Back to the configuration the rest of this test reads.
     assert_eq!(call!(user_field_settings::handle, &ctx, event("put-user-field-settings.json", &env, None)).await.0, 200);
 

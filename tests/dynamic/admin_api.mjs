@@ -1,12 +1,13 @@
 // Dynamic's admin API through its own generated client (@dynamic-labs/sdk-api), against the
 // local stack that scripts/browser_test.sh starts, in an environment of its own: CustomFieldsApi
-// (create, list, get, update, delete, with the refusals a stranger meets). Loopback only; the
-// generated client sends no telemetry.
+// (create, list, get, update, delete, with the refusals a stranger meets), UsersApi's search by
+// the non-unique columns, ExportsApi (the local poller hands the job to the export worker, as
+// Lambda's event source would). Loopback only; the generated client sends no telemetry.
 //
 //   node tests/dynamic/admin_api.mjs GATEWAY_URL ENVIRONMENT_ID API_KEY OTHER_ENVIRONMENTS_KEY
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { Configuration, CustomFieldsApi, CustomFieldType, EnvironmentsApi } from "@dynamic-labs/sdk-api";
+import { Configuration, CustomFieldsApi, CustomFieldType, EnvironmentsApi, ExportsApi, UsersApi } from "@dynamic-labs/sdk-api";
 
 const [gateway, environmentId, apiKey, otherKey] = process.argv.slice(2);
 assert.ok(gateway && environmentId && apiKey && otherKey, "usage: admin_api.mjs GATEWAY ENVIRONMENT_ID API_KEY OTHER_KEY");
@@ -79,4 +80,48 @@ await fields.deleteCustomFieldById({ customFieldId: created.id });
 assert.equal((await refused(() => fields.getCustomFieldById({ customFieldId: created.id }))).status, 404);
 assert.deepEqual(await fields.getCustomFieldsForEnvironment({ environmentId }), []);
 
-console.log("dynamic admin client: CustomFieldsApi create, list, get, update, delete (and 401, 403, 404, 409, 422) passed");
+// UsersApi: getEnvironmentUsers by a column no uniqueness claim answers, case-insensitively.
+const users = new UsersApi(config(apiKey));
+const tag = randomUUID().slice(0, 8);
+const made = [];
+for (const firstName of [`Ada${tag}`, `ADA${tag}`, `Grace${tag}`]) {
+  made.push((await users.createUser({ environmentId, internalBulkUpdateUserFields: { firstName, jobTitle: "Engineer" } })).user.id);
+}
+const named = await users.getEnvironmentUsers({ environmentId, filter: { filterColumn: "firstName", filterValue: `ada${tag}` }, orderBy: "createdAt-desc" });
+assert.equal(named.count, 2, JSON.stringify(named));
+assert.deepEqual(named.users.map((u) => u.id), [made[1], made[0]], "orderBy createdAt-desc");
+const titled = await users.getEnvironmentUsers({ environmentId, filter: { filterColumn: "jobTitle", filterValue: "engineer" }, limit: 2, offset: 1 });
+assert.equal(titled.count, 2, "offset and limit page a filtered result (three engineers, from the second)");
+
+// ExportsApi. Some of its generated methods declare no bearer security: the key goes in the
+// configuration's headers, and the routes refuse a call without it.
+const withHeader = new Configuration({ basePath: gateway, accessToken: apiKey, headers: { Authorization: `Bearer ${apiKey}` } });
+const exportsApi = new ExportsApi(withHeader);
+const keyless = new ExportsApi(config(undefined));
+assert.equal((await refused(() => keyless.createExport({ environmentId, exportCreateRequest: { format: "csv", model: "users" } }))).status, 401);
+assert.equal((await refused(() => new ExportsApi(new Configuration({ basePath: gateway, headers: { Authorization: `Bearer ${otherKey}` } }))
+  .getEnvironmentExports({ environmentId }))).status, 403, "another environment's key");
+assert.deepEqual(await refused(() => exportsApi.createExport({ environmentId, exportCreateRequest: { format: "csv", model: "visits" } })),
+  { status: 400, code: "unsupported_export_model" });
+const started = await exportsApi.createExport({ environmentId, exportCreateRequest: { format: "csv", model: "users" } });
+assert.equal(started.status, "pending");
+let finished = started;
+for (let i = 0; i < 600 && finished.status === "pending"; i++) {
+  await new Promise((r) => setTimeout(r, 200));
+  finished = await exportsApi.getExportById({ environmentId, exportId: started.id });
+}
+assert.equal(finished.status, "completed", JSON.stringify(finished));
+assert.ok(finished.completedAt instanceof Date);
+assert.ok((await exportsApi.getEnvironmentExports({ environmentId })).exports.some((e) => e.id === started.id));
+// The download is a 302 to a presigned S3 URL (moto here, on loopback): fetched without following.
+const download = await fetch(`${gateway}/environments/${environmentId}/exports/${started.id}/download`,
+  { headers: { authorization: `Bearer ${apiKey}` }, redirect: "manual" });
+assert.equal(download.status, 302);
+const location = download.headers.get("location");
+assert.match(location, /^http:\/\/127\.0\.0\.1:\d+\//, "the file stays on loopback");
+const file = await (await fetch(location)).text();
+for (const id of made) assert.ok(file.includes(id), "every user is in the file");
+await exportsApi.downloadExportById({ environmentId, exportId: started.id }); // the client's own call follows it
+assert.equal((await refused(() => exportsApi.getExportById({ environmentId, exportId: randomUUID() }))).status, 404);
+
+console.log("dynamic admin client: CustomFieldsApi create, list, get, update, delete (and 401, 403, 404, 409, 422), getEnvironmentUsers by firstName and jobTitle (orderBy, offset), ExportsApi create, poll, list, download (and 400, 401, 403, 404) passed");

@@ -58,6 +58,9 @@ pub async fn context_unprepared(endpoint: &str, email_from: &str, table: &str) -
         endpoint_url: Some(endpoint.into()),
         public_base_url: Some(PUBLIC_BASE_URL.into()),
         signing_kms_key_id: None,
+        export_bucket: Some(EXPORT_BUCKET.into()),
+        // A queue per context: a test receives only its own exports' jobs.
+        export_queue_url: Some(format!("{endpoint}/123456789012/{table}")),
     };
     AppContext::new(&sdk, settings)
 }
@@ -113,7 +116,8 @@ pub async fn environment(ctx: &AppContext) -> Env {
 }
 
 /// A fixture from `events/`, with `{{environmentId}}`, `{{apiKey}}` and `{{userId}}` filled in,
-/// and `{{customFieldId}}` as the id of the field `create-custom-field.json` makes.
+/// `{{customFieldId}}` as the id of the field `create-custom-field.json` makes, and
+/// `{{exportId}}` as the nil id (no such export).
 pub fn event_text(name: &str, env: &Env, user: Option<Uuid>) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
@@ -121,7 +125,21 @@ pub fn event_text(name: &str, env: &Env, user: Option<Uuid>) -> String {
         .replace("{{apiKey}}", &env.key)
         .replace("{{userId}}", &user.map(|u| u.to_string()).unwrap_or_default())
         .replace("{{customFieldId}}", &userfields::model::custom_field::custom_field_id(env.id, FIXTURE_CUSTOM_FIELD).to_string())
+        .replace("{{exportId}}", &Uuid::nil().to_string())
 }
+
+/// The export bucket the tests' contexts use (made by [`exports_ready`]).
+pub const EXPORT_BUCKET: &str = "userfields-test-exports";
+
+/// Makes the context's export bucket and queue on the test server.
+pub async fn exports_ready(ctx: &AppContext) {
+    let clients = ctx.export_clients();
+    let _ = clients.s3.create_bucket().bucket(EXPORT_BUCKET).send().await;
+    let url = ctx.settings.export_queue_url.clone().expect("tests configure a queue");
+    let name = url.rsplit('/').next().unwrap().to_string();
+    clients.sqs.create_queue().queue_name(name).send().await.expect("export queue is created");
+}
+
 
 /// The key of the custom field `events/create-custom-field.json` creates.
 pub const FIXTURE_CUSTOM_FIELD: &str = "favouriteColour";
@@ -217,7 +235,7 @@ pub async fn sent_codes(to: &str) -> Vec<String> {
 }
 
 /// A minimal HTTP/1.1 GET over loopback, so the tests need no HTTP client crate: (status, body).
-async fn http_get(url: &str) -> (u16, String) {
+pub async fn http_get(url: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("loopback http url");
     let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));

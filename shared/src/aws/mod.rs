@@ -165,3 +165,27 @@ mod tests {
         let _ = aws_sdk_sesv2::Client::from_conf(config);
     }
 }
+
+/// S3 (the export files: multipart upload, presigned downloads) and SQS (the export worker's
+/// queue). S3's timeouts are longer than the store's: a part is up to 8 MiB.
+pub struct ExportClients {
+    pub s3: aws_sdk_s3::Client,
+    pub sqs: aws_sdk_sqs::Client,
+}
+
+impl ExportClients {
+    pub fn new(sdk: &SdkConfig) -> Self {
+        let s3_config = aws_sdk_s3::config::Builder::from(sdk)
+            // moto (and MinIO) serve buckets by path; AWS serves both styles.
+            .force_path_style(sdk.endpoint_url().is_some())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(json_service::CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(std::time::Duration::from_secs(60))
+                    .operation_timeout(std::time::Duration::from_secs(180))
+                    .build(),
+            )
+            .build();
+        Self { s3: aws_sdk_s3::Client::from_conf(s3_config), sqs: aws_sdk_sqs::Client::new(sdk) }
+    }
+}

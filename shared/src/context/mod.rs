@@ -44,6 +44,10 @@ pub struct AppContext {
     pub(crate) fields: TtlCache<Uuid, CompiledFields>,
     pub keyring: Keyring,
     environments: TtlCache<Uuid, EnvironmentRecord>,
+    /// The export functions' S3 and SQS clients, built at their first use: no other function
+    /// pays for them at init.
+    exports: std::sync::OnceLock<crate::aws::ExportClients>,
+    sdk: SdkConfig,
 }
 
 impl AppContext {
@@ -65,7 +69,14 @@ impl AppContext {
             fields: TtlCache::new(FIELDS_CACHE_TTL),
             keyring: Keyring::new(sdk),
             environments: TtlCache::new(ENVIRONMENT_CACHE_TTL),
+            exports: std::sync::OnceLock::new(),
+            sdk: sdk.clone(),
         }
+    }
+
+    /// The S3 and SQS clients exports use.
+    pub fn export_clients(&self) -> &crate::aws::ExportClients {
+        self.exports.get_or_init(|| crate::aws::ExportClients::new(&self.sdk))
     }
 
     /// The stored configuration, read now (a version already compiled is not compiled again).

@@ -5,6 +5,8 @@ pub mod bulk_create_users;
 pub mod create_user;
 pub mod custom_fields;
 pub mod delete_user;
+pub mod export_worker;
+pub mod exports;
 pub mod get_user;
 pub mod list_missing_fields;
 pub mod list_users;

@@ -8,6 +8,7 @@ pub mod custom_fields;
 pub mod create_user;
 pub mod delete_user;
 pub mod environments;
+pub mod exports;
 pub mod save_field_settings;
 pub mod sign_in;
 pub mod signing_keys;

@@ -78,8 +78,7 @@ pub async fn export_users<W: Write>(ctx: &AppContext, env: Uuid, format: Format,
             w.write_record(&columns).map_err(|e| write_error(e.into()))?;
             let count = each_user(ctx, env, |view, n| {
                 progress(n);
-                let row: Vec<String> = columns.iter().map(|c| csv_cell(c, view.get(c))).collect();
-                w.write_record(&row).map_err(|e| write_error(e.into()))
+                w.write_record(csv_row(&columns, view)).map_err(|e| write_error(e.into()))
             })
             .await?;
             w.flush().map_err(write_error)?;
@@ -91,26 +90,58 @@ pub async fn export_users<W: Write>(ctx: &AppContext, env: Uuid, format: Format,
 
 /// Calls `emit` with every user of `env` as the API returns it, and the running count.
 async fn each_user(ctx: &AppContext, env: Uuid, mut emit: impl FnMut(&Value, u64) -> ApiResult<()>) -> ApiResult<u64> {
-    let fields = ctx.fresh_fields(env).await?.settings;
+    let mut pages = UserPages::new(ctx, env).await?;
     let mut count = 0;
-    for shard in 0..USER_INDEX_SHARDS {
-        let mut after = None;
-        loop {
-            let page = ctx.store.users_page(env, shard, after, EXPORT_PAGE).await?;
-            if !page.unreadable.is_empty() {
-                tracing::warn!(skipped = ?page.unreadable, "unreadable users left out of the export");
-            }
-            for user in &page.users {
-                count += 1;
-                emit(&serde_json::to_value(UserView::new(user, &fields, false)).unwrap_or_default(), count)?;
-            }
-            match page.last {
-                Some(last) => after = Some(last),
-                None => break,
-            }
+    while let Some(users) = pages.next().await? {
+        for user in &users {
+            count += 1;
+            emit(user, count)?;
         }
     }
     Ok(count)
+}
+
+/// Every user of `env` as the API returns it, a page of the user index at a time, in id order
+/// (shard order then id order), judged by the configuration read when it began: what an export
+/// streams, holding one page in memory.
+pub struct UserPages<'a> {
+    ctx: &'a AppContext,
+    env: Uuid,
+    fields: std::sync::Arc<crate::model::field_settings::FieldSettings>,
+    shard: u32,
+    after: Option<Uuid>,
+}
+
+impl<'a> UserPages<'a> {
+    pub async fn new(ctx: &'a AppContext, env: Uuid) -> ApiResult<Self> {
+        let fields = ctx.fresh_fields(env).await?.settings;
+        Ok(Self { ctx, env, fields, shard: 0, after: None })
+    }
+
+    /// The next page (possibly empty when a shard ends); `None` once every shard is read.
+    pub async fn next(&mut self) -> ApiResult<Option<Vec<Value>>> {
+        if self.shard >= USER_INDEX_SHARDS {
+            return Ok(None);
+        }
+        let page = self.ctx.store.users_page(self.env, self.shard, self.after, EXPORT_PAGE).await?;
+        if !page.unreadable.is_empty() {
+            tracing::warn!(skipped = ?page.unreadable, "unreadable users left out of the export");
+        }
+        match page.last {
+            Some(last) => self.after = Some(last),
+            None => {
+                self.shard += 1;
+                self.after = None;
+            }
+        }
+        Ok(Some(page.users.iter().map(|u| serde_json::to_value(UserView::new(u, &self.fields, false)).unwrap_or_default()).collect()))
+    }
+}
+
+/// One CSV row of a user as the API returns it, in [`csv_columns`] order, formula cells
+/// neutralised.
+pub fn csv_row(columns: &[String], view: &Value) -> Vec<String> {
+    columns.iter().map(|c| csv_cell(c, view.get(c))).collect()
 }
 
 /// What importing one line came to.

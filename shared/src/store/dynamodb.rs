@@ -76,6 +76,9 @@ pub struct Search<'a> {
     pub consistent_read: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i32>,
+    /// `Some(false)`: descending sort-key order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan_index_forward: Option<bool>,
     #[serde(serialize_with = "wire::serialize_optional_item", skip_serializing_if = "Option::is_none")]
     pub exclusive_start_key: Option<Item>,
 }

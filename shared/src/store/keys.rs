@@ -15,6 +15,7 @@ pub const SK_SESSION: &str = "SESSION";
 pub const SK_SIGN_IN: &str = "SIGNIN";
 pub const SK_RATE: &str = "RATE";
 pub const SK_USER: &str = "USER";
+pub const SK_EXPORT: &str = "EXPORT";
 
 /// Users of an environment are spread over this many GSI partitions (by the first hex digit of
 /// their id), so listing them never funnels an environment's writes into one partition.
@@ -79,6 +80,11 @@ pub fn search_partition(env: Uuid, column: &str, value: &str) -> String {
 /// One user's entry in a search partition.
 pub fn search_entry(env: Uuid, column: &str, value: &str, user: Uuid) -> Key {
     (search_partition(env, column, value), format!("{SK_USER}#{user}"))
+}
+
+/// An export an operator asked for, in its environment's export partition.
+pub fn export(env: Uuid, id: Uuid) -> Key {
+    (format!("ENV#{env}#EXPORTS"), format!("{SK_EXPORT}#{id}"))
 }
 
 /// The API key record addressed by the key's hash: what authorising a request reads.
