@@ -28,6 +28,10 @@ python3 scripts/local_gateway.py --port "$gateway_port" --lambda-port "$lambda_p
 pids+=($!)
 python3 scripts/local_poller.py --queue-url "$EXPORT_QUEUE_URL" --function export-worker --lambda-port "$lambda_port" 2>target/browser/poller.log &
 pids+=($!)
+python3 scripts/local_poller.py --stream-table "$TABLE_NAME" --function user-events --lambda-port "$lambda_port" 2>target/browser/stream-poller.log &
+pids+=($!)
+python3 scripts/local_poller.py --queue-url "$WEBHOOK_QUEUE_URL" --function webhook-delivery --lambda-port "$lambda_port" 2>target/browser/delivery-poller.log &
+pids+=($!)
 for _ in $(seq 1 300); do
   curl -s -o /dev/null "http://127.0.0.1:$gateway_port/web/demo.html" && curl -s -o /dev/null "http://127.0.0.1:$lambda_port/" && break
   sleep 0.2

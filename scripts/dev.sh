@@ -41,5 +41,10 @@ GATEWAY_PID=$!
 # Exports: the queue handed to the export worker, as Lambda's event source mapping would.
 python3 scripts/local_poller.py --queue-url "$EXPORT_QUEUE_URL" --function export-worker --lambda-port 9000 &
 POLLER_PID=$!
-trap 'kill "$MOTO_PID" "$GATEWAY_PID" "$POLLER_PID" 2>/dev/null || true' EXIT
+# Events: the table's stream to the stream function, the webhook queue to the delivery function.
+python3 scripts/local_poller.py --stream-table "$TABLE_NAME" --function user-events --lambda-port 9000 &
+STREAM_PID=$!
+python3 scripts/local_poller.py --queue-url "$WEBHOOK_QUEUE_URL" --function webhook-delivery --lambda-port 9000 &
+DELIVERY_PID=$!
+trap 'kill "$MOTO_PID" "$GATEWAY_PID" "$POLLER_PID" "$STREAM_PID" "$DELIVERY_PID" 2>/dev/null || true' EXIT
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port 9000

@@ -52,10 +52,17 @@ local_stack_env() {
   # the queue to the worker as Lambda's event source mapping would).
   export EXPORT_BUCKET=${EXPORT_BUCKET:-userfields-exports}
   export EXPORT_QUEUE_URL=${EXPORT_QUEUE_URL:-$AWS_ENDPOINT_URL/123456789012/userfields-exports}
+  # Events and webhooks: the bus, the FIFO delivery queue (scripts/local_poller.py feeds the
+  # table's stream and this queue to their functions), webhook targets on 127.0.0.1 allowed
+  # (the development setting; never in AWS) and a short first retry.
+  export EVENT_BUS_NAME=${EVENT_BUS_NAME:-userfields-events}
+  export WEBHOOK_QUEUE_URL=${WEBHOOK_QUEUE_URL:-$AWS_ENDPOINT_URL/123456789012/userfields-webhooks.fifo}
+  export WEBHOOKS_ALLOW_LOOPBACK_HTTP=1 WEBHOOK_RETRY_BASE_SECONDS=${WEBHOOK_RETRY_BASE_SECONDS:-2}
   # The KMS key (moto here) each environment's JWT signing key is encrypted under, as the
-  # stack's SigningKeysKmsKey; the CLI needs it to make and rotate signing keys.
+  # stack's SigningKeysKmsKey; the CLI needs it to make and rotate signing keys. Locally it
+  # seals webhook secrets too (the stack has a key of its own for them).
   SIGNING_KMS_KEY_ID=$(python3 scripts/local_secrets.py)
-  export SIGNING_KMS_KEY_ID
+  export SIGNING_KMS_KEY_ID WEBHOOK_KMS_KEY_ID=$SIGNING_KMS_KEY_ID
   # Token issuers (and the JWKS they point at) are built from this: the local gateway.
   export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://127.0.0.1:$gateway_port}
 }

@@ -1,6 +1,8 @@
 """Creates, in moto, the OTP key secret (OTP_HMAC_KEY_SECRET, random), the KMS key signing keys
-are encrypted under (alias/userfields-signing-keys), and the export bucket and queue
-(EXPORT_BUCKET, EXPORT_QUEUE_URL's last segment), if missing; prints the KMS key id."""
+are encrypted under (alias/userfields-signing-keys; locally it seals webhook secrets too), the
+export bucket and queue (EXPORT_BUCKET, EXPORT_QUEUE_URL's last segment), the webhook delivery
+queue (FIFO, WEBHOOK_QUEUE_URL's last segment) and the event bus (EVENT_BUS_NAME), if missing;
+prints the KMS key id."""
 
 import os
 import secrets
@@ -20,6 +22,16 @@ if os.environ.get("EXPORT_BUCKET"):
     boto3.client("s3", **ENDPOINT).create_bucket(Bucket=os.environ["EXPORT_BUCKET"])
 if os.environ.get("EXPORT_QUEUE_URL"):
     boto3.client("sqs", **ENDPOINT).create_queue(QueueName=os.environ["EXPORT_QUEUE_URL"].rsplit("/", 1)[-1])
+
+if os.environ.get("WEBHOOK_QUEUE_URL"):
+    boto3.client("sqs", **ENDPOINT).create_queue(QueueName=os.environ["WEBHOOK_QUEUE_URL"].rsplit("/", 1)[-1],
+                                                 Attributes={"FifoQueue": "true"})
+if os.environ.get("EVENT_BUS_NAME"):
+    events = boto3.client("events", **ENDPOINT)
+    try:
+        events.create_event_bus(Name=os.environ["EVENT_BUS_NAME"])
+    except events.exceptions.ResourceAlreadyExistsException:
+        pass
 
 kms = boto3.client("kms", **ENDPOINT)
 ALIAS = "alias/userfields-signing-keys"

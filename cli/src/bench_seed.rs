@@ -58,7 +58,7 @@ async fn seed(ctx: &'static AppContext, otp_key: &[u8], request: Request) -> Res
     match request {
         Request::User { environment_id, email } => {
             let input: UserInput = serde_json::from_value(json!({ "email": email })).map_err(|e| e.to_string())?;
-            let (user, _) = userfields::ops::create_user::create_user(ctx, environment_id, input, None).await.map_err(|e| e.message)?;
+            let (user, _) = userfields::ops::create_user::create_user(ctx, environment_id, input, None, userfields::model::actor::Actor::Operator).await.map_err(|e| e.message)?;
             Ok(json!({ "userId": user.id }))
         }
         Request::EmailChange { environment_id, user_id, email, code } => {

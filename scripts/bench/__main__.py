@@ -8,7 +8,7 @@ floors built with the same profile: `hello-floor` (a bare lambda_http function),
 through the AWS SDK's client). What each row sends is data: rows.toml. docs/benchmarks.md says
 what each column means and holds the current table against the goals.
 
-    python3 scripts/bench [--invokes 200] [--cold-runs 5] [--no-build] [--only ROW ...]
+    python3 scripts/bench [--invokes 200] [--cold-runs 5] [--no-build] [--only ROW ...] [--export-users N]
 
 Prints a Markdown table and writes it to target/bench-results.md. Python 3.11, standard library
 only; every process it starts is stopped on exit, on Ctrl-C and on errors; only 127.0.0.1 is used.
@@ -31,6 +31,7 @@ from pathlib import Path
 import config
 from config import log
 from cost import memory_report
+from export_throughput import export_throughput, report as export_report
 from measure import Launch, calls_between, measure
 from processes import cleanup, start_moto
 from proxy import CallCounter, aws_json, calibrate_hop, make_proxy
@@ -102,6 +103,8 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=int, default=1200, help="time limit after the build")
     parser.add_argument("--only", nargs="*", choices=names, help="measure only these rows")
     parser.add_argument("--no-import", action="store_true", help="skip the CLI import throughput run")
+    parser.add_argument("--export-users", type=int, default=config.EXPORT_USERS,
+                        help="users in the export throughput run (0 skips it)")
     parser.add_argument("--bin-dir", type=Path, help="measure the functions built here (default target/release)")
     parser.add_argument("--wrap", help="run each function under this command (e.g. 'valgrind --tool=callgrind')")
     args = parser.parse_args()
@@ -169,6 +172,7 @@ def main() -> int:
             f"status {r['first_status']} / {r['warm_status']}")
         results.append(r)
     imported = None if args.no_import else import_throughput(base_env, counter)
+    exported = export_throughput(base_env, moto_port, work.seed, cli, args.export_users) if args.export_users else None
     signal.alarm(0)
 
     table = report(results, floor, store_floor, sdk_floor, args.invokes, args.cold_runs, hop) + memory_report(results)
@@ -176,6 +180,8 @@ def main() -> int:
         table += (f"\n`userfields import` of {config.IMPORT_USERS} users (8 at a time) into a new environment: "
                   f"{imported[0]:.1f} s, {config.IMPORT_USERS / imported[0]:.0f} users/s, {imported[1]} DynamoDB calls "
                   f"(moto on loopback: says nothing about AWS).\n")
+    if exported:
+        table += export_report(exported)
     header = (f"# Benchmark results\n\n{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, "
               f"{os.cpu_count()} CPUs, {os.uname().sysname} {os.uname().machine}, "
               f"load average {os.getloadavg()[0]:.2f} at the end\n\n")

@@ -89,6 +89,12 @@ impl ApiError {
     }
 
     /// A dependency (DynamoDB, SES) failed or throttled: the client may retry.
+    /// A fault of ours (stored data unreadable): 500 `internal_error`, the detail only logged.
+    pub fn internal(detail: &str) -> Self {
+        tracing::error!(detail, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "The request could not be completed.")
+    }
+
     pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
     }

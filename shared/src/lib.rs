@@ -9,6 +9,7 @@ pub mod aws;
 pub mod cache;
 pub mod codes;
 pub mod context;
+pub mod events;
 pub mod email;
 pub mod error;
 pub mod handlers;

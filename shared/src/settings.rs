@@ -20,6 +20,16 @@ pub struct Settings {
     /// reaches the export worker (the export functions only).
     pub export_bucket: Option<String>,
     pub export_queue_url: Option<String>,
+    /// Events: the EventBridge bus (EVENT_BUS_NAME), the webhook delivery queue
+    /// (WEBHOOK_QUEUE_URL) and the KMS key webhook secrets are encrypted under (WEBHOOK_KMS_KEY_ID).
+    pub event_bus_name: Option<String>,
+    pub webhook_queue_url: Option<String>,
+    pub webhook_kms_key_id: Option<String>,
+    /// Local development only (WEBHOOKS_ALLOW_LOOPBACK_HTTP=1): webhook targets may be
+    /// `http://127.0.0.1`. Off in AWS: every target is https to a public address.
+    pub webhooks_allow_loopback: bool,
+    /// The first retry's wait in seconds (WEBHOOK_RETRY_BASE_SECONDS, default 30), doubling.
+    pub webhook_retry_base_seconds: u64,
 }
 
 /// Where a function that hashes codes gets its key.
@@ -63,6 +73,11 @@ impl Settings {
             signing_kms_key_id: env::var("SIGNING_KMS_KEY_ID").ok().filter(|v| !v.is_empty()),
             export_bucket: env::var("EXPORT_BUCKET").ok().filter(|v| !v.is_empty()),
             export_queue_url: env::var("EXPORT_QUEUE_URL").ok().filter(|v| !v.is_empty()),
+            event_bus_name: env::var("EVENT_BUS_NAME").ok().filter(|v| !v.is_empty()),
+            webhook_queue_url: env::var("WEBHOOK_QUEUE_URL").ok().filter(|v| !v.is_empty()),
+            webhook_kms_key_id: env::var("WEBHOOK_KMS_KEY_ID").ok().filter(|v| !v.is_empty()),
+            webhooks_allow_loopback: env::var("WEBHOOKS_ALLOW_LOOPBACK_HTTP").is_ok_and(|v| v == "1"),
+            webhook_retry_base_seconds: env::var("WEBHOOK_RETRY_BASE_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30),
         })
     }
 

@@ -34,6 +34,14 @@ const ROUTES: &[&str] = &[
     "list-exports.json",
     "get-export.json",
     "download-export.json",
+    "create-webhook.json",
+    "list-webhooks.json",
+    "get-webhook.json",
+    "update-webhook.json",
+    "delete-webhook.json",
+    "list-webhook-messages.json",
+    "get-webhook-message.json",
+    "redeliver-webhook-message.json",
 ];
 
 async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) -> (u16, Value) {
@@ -49,12 +57,13 @@ async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) ->
         "revoke-user-sessions.json" => call!(revoke_user_sessions::handle, ctx, req).await,
         f if f.contains("custom-field") => call!(custom_fields::handle, ctx, req).await,
         f if f.contains("export") => call!(exports::handle, ctx, req).await,
+        f if f.contains("webhook") => call!(userfields::handlers::webhooks::handle, ctx, req).await,
         _ => call!(user_field_settings::handle, ctx, req).await,
     }
 }
 
 fn has_body(fixture: &str) -> bool {
-    !["get-", "list-", "delete-", "revoke-", "download-"].iter().any(|p| fixture.starts_with(p))
+    !["get-", "list-", "delete-", "revoke-", "download-", "redeliver-"].iter().any(|p| fixture.starts_with(p))
 }
 
 #[track_caller]
@@ -158,10 +167,14 @@ async fn invalid_uuids_in_paths_are_400() {
     let env = environment(&ctx).await;
     for fixture in ROUTES {
         let needs_user = !fixture.contains("settings") && !fixture.ends_with("-environment.json") && !fixture.contains("custom-field") && !fixture.contains("export")
+            && !fixture.contains("webhook")
             && !["create-user.json", "list-users.json", "bulk-create-users.json"].contains(fixture);
         let text = event_text(fixture, &env, needs_user.then(Uuid::new_v4));
         let param = match *fixture {
             "get-custom-field.json" | "put-custom-field.json" | "delete-custom-field.json" => "customFieldId",
+            "create-webhook.json" | "list-webhooks.json" => "environmentId",
+            "get-webhook-message.json" | "redeliver-webhook-message.json" => "messageId",
+            f if f.contains("webhook") => "webhookId",
             _ if needs_user => "userId",
             _ => "environmentId",
         };

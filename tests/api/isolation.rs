@@ -41,6 +41,11 @@ async fn another_environments_key_reaches_nothing() {
         call!(exports::handle, &ctx, event("create-export.json", &b_on_a, None)).await,
         call!(exports::handle, &ctx, event("list-exports.json", &b_on_a, None)).await,
         call!(exports::handle, &ctx, event("get-export.json", &b_on_a, None)).await,
+        call!(userfields::handlers::webhooks::handle, &ctx, event("create-webhook.json", &b_on_a, None)).await,
+        call!(userfields::handlers::webhooks::handle, &ctx, event("list-webhooks.json", &b_on_a, None)).await,
+        call!(userfields::handlers::webhooks::handle, &ctx, event("get-webhook.json", &b_on_a, None)).await,
+        call!(userfields::handlers::webhooks::handle, &ctx, event("list-webhook-messages.json", &b_on_a, None)).await,
+        call!(userfields::handlers::webhooks::handle, &ctx, event("redeliver-webhook-message.json", &b_on_a, None)).await,
     ];
     for got in &forbidden {
         assert_error(got, 403, "forbidden", None);

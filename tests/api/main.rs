@@ -28,3 +28,4 @@ mod table_definition;
 mod transfer;
 mod update_user;
 mod user_management;
+mod webhooks;

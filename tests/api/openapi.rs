@@ -51,6 +51,8 @@ fn request_fixtures_match_their_schemas() {
     check(&doc, "CustomFieldRequest", &body("create-custom-field.json"));
     check(&doc, "CustomFieldRequest", &body("put-custom-field.json"));
     check(&doc, "ExportCreateRequest", &body("create-export.json"));
+    check(&doc, "WebhookCreateRequest", &body("create-webhook.json"));
+    check(&doc, "WebhookCreateRequest", &body("update-webhook.json"));
 }
 
 #[tokio::test]
@@ -192,4 +194,40 @@ async fn end_user_responses_match_the_document() {
     let (_, config) = openid_configuration(&ctx, &env).await;
     check(&doc, "OpenIdConfiguration", &config);
     check(&doc, "Error", &get_me(&ctx, &env, "nope").await.1);
+}
+
+#[tokio::test]
+async fn webhook_responses_and_bodies_match_the_document() {
+    use userfields::handlers::webhooks;
+    use userfields_tests::events::{pump_deliveries, Receiver, StreamReader};
+    let doc = document();
+    let ctx = webhooks_context(true).await;
+    let env = environment(&ctx).await;
+    let receiver = Receiver::start().await;
+    let mut stream = StreamReader::new(&ctx).await;
+    let body = json!({"url": receiver.url("/doc"), "isEnabled": true, "events": ["*"]});
+    let (status, hook) = call!(webhooks::handle, &ctx, webhook_event("create-webhook.json", &env, uuid::Uuid::nil(), None, Some(&body), "")).await;
+    assert_eq!(status, 201, "{hook}");
+    check(&doc, "Webhook", &hook);
+    let hook_id: uuid::Uuid = hook["webhookId"].as_str().unwrap().parse().unwrap();
+    let (_, listed) = call!(webhooks::handle, &ctx, webhook_event("list-webhooks.json", &env, hook_id, None, None, "")).await;
+    check(&doc, "WebhooksResponse", &listed);
+    assert_eq!(create_user(&ctx, &env, json!({"alias": "doc"})).await.0, 201);
+    stream.pump(&ctx).await;
+    let (_, pending) = call!(webhooks::handle, &ctx, webhook_event("list-webhook-messages.json", &env, hook_id, None, None, "")).await;
+    check(&doc, "WebhookMessagesResponse", &pending);
+    pump_deliveries(&ctx).await;
+    let got = receiver.at("/doc");
+    assert!(!got.is_empty());
+    for r in &got {
+        check(&doc, "WebhookEvent", &r.json());
+    }
+    let (_, messages) = call!(webhooks::handle, &ctx, webhook_event("list-webhook-messages.json", &env, hook_id, None, None, "")).await;
+    check(&doc, "WebhookMessagesResponse", &messages);
+    let message: uuid::Uuid = messages["data"][0]["messageId"].as_str().unwrap().parse().unwrap();
+    let (_, deliveries) = call!(webhooks::handle, &ctx, webhook_event("get-webhook-message.json", &env, hook_id, Some(message), None, "")).await;
+    check(&doc, "WebhookMessagesResponse", &deliveries);
+    let (status, redo) = call!(webhooks::handle, &ctx, webhook_event("redeliver-webhook-message.json", &env, hook_id, Some(message), None, "")).await;
+    assert_eq!(status, 202);
+    check(&doc, "WebhookMessageRedeliveryResponse", &redo);
 }

@@ -37,4 +37,5 @@ fn template_yaml_matches_the_table_definition() {
     assert_eq!(index["Projection"]["ProjectionType"], projection);
     assert_eq!(props["TimeToLiveSpecification"]["AttributeName"], TABLE.ttl_attribute);
     assert_eq!(props["TimeToLiveSpecification"]["Enabled"], true);
+    assert_eq!(props["StreamSpecification"]["StreamViewType"], TABLE.stream_view);
 }

@@ -6,8 +6,9 @@
 //
 //   node tests/dynamic/admin_api.mjs GATEWAY_URL ENVIRONMENT_ID API_KEY OTHER_ENVIRONMENTS_KEY
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
-import { Configuration, CustomFieldsApi, CustomFieldType, EnvironmentsApi, ExportsApi, UsersApi } from "@dynamic-labs/sdk-api";
+import { createHmac, randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import { Configuration, CustomFieldsApi, CustomFieldType, EnvironmentsApi, ExportsApi, UsersApi, WebhooksApi } from "@dynamic-labs/sdk-api";
 
 const [gateway, environmentId, apiKey, otherKey] = process.argv.slice(2);
 assert.ok(gateway && environmentId && apiKey && otherKey, "usage: admin_api.mjs GATEWAY ENVIRONMENT_ID API_KEY OTHER_KEY");
@@ -124,4 +125,39 @@ for (const id of made) assert.ok(file.includes(id), "every user is in the file")
 await exportsApi.downloadExportById({ environmentId, exportId: started.id }); // the client's own call follows it
 assert.equal((await refused(() => exportsApi.getExportById({ environmentId, exportId: randomUUID() }))).status, 404);
 
-console.log("dynamic admin client: CustomFieldsApi create, list, get, update, delete (and 401, 403, 404, 409, 422), getEnvironmentUsers by firstName and jobTitle (orderBy, offset), ExportsApi create, poll, list, download (and 400, 401, 403, 404) passed");
+// WebhooksApi (no bearer security declared either): a receiver on loopback gets a new user's
+// events through the local stream and delivery pollers, signed as Dynamic signs.
+const received = [];
+const receiver = createServer((req, res) => {
+  let body = "";
+  req.on("data", (c) => (body += c));
+  req.on("end", () => { received.push({ headers: req.headers, body }); res.writeHead(200).end(); });
+});
+await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+const hooks = new WebhooksApi(withHeader);
+assert.equal((await refused(() => new WebhooksApi(config(undefined)).getWebhooks({ environmentId }))).status, 401);
+assert.equal((await refused(() => new WebhooksApi(new Configuration({ basePath: gateway, headers: { Authorization: `Bearer ${otherKey}` } }))
+  .getWebhooks({ environmentId }))).status, 403, "another environment's key");
+assert.deepEqual(await refused(() => hooks.createWebhook({ environmentId, webhookCreateRequest: { url: "ftp://x", isEnabled: true, events: ["user.created"] } })),
+  { status: 400, code: "invalid_webhook_url" });
+const hook = await hooks.createWebhook({ environmentId, webhookCreateRequest: { url: hookUrl, isEnabled: true, events: ["user.created"] } });
+assert.ok(hook.secret?.startsWith("whsec_") && hook.createdAt instanceof Date);
+assert.ok((await hooks.getWebhooks({ environmentId })).data.some((h) => h.webhookId === hook.webhookId));
+assert.equal((await hooks.getWebhook({ environmentId, webhookId: hook.webhookId })).secret, hook.secret);
+const hooked = await users.createUser({ environmentId, internalBulkUpdateUserFields: { email: `hook-${randomUUID()}@example.com` } });
+for (let i = 0; i < 300 && !received.some((r) => JSON.parse(r.body).data?.id === hooked.user.id); i++) {
+  await new Promise((r) => setTimeout(r, 200));
+}
+const delivery = received.find((r) => JSON.parse(r.body).data?.id === hooked.user.id);
+assert.ok(delivery, "the user.created event arrived");
+assert.equal(delivery.headers["x-dynamic-signature-256"], `sha256=${createHmac("sha256", hook.secret).update(delivery.body).digest("hex")}`);
+const messages = await hooks.getWebhookMessages({ environmentId, webhookId: hook.webhookId });
+assert.ok(messages.data.some((m) => m.messageId === JSON.parse(delivery.body).messageId));
+await hooks.redeliverWebhookMessage({ environmentId, webhookId: hook.webhookId, messageId: JSON.parse(delivery.body).messageId });
+await hooks.updateWebhookById({ environmentId, webhookId: hook.webhookId, webhookUpdateRequest: { url: hookUrl, isEnabled: false, events: ["*"] } });
+await hooks.deleteWebhookById({ environmentId, webhookId: hook.webhookId });
+assert.equal((await refused(() => hooks.getWebhook({ environmentId, webhookId: hook.webhookId }))).status, 404);
+receiver.close();
+
+console.log("dynamic admin client: CustomFieldsApi create, list, get, update, delete (and 401, 403, 404, 409, 422), getEnvironmentUsers by firstName and jobTitle (orderBy, offset), ExportsApi create, poll, list, download (and 400, 401, 403, 404), WebhooksApi create, list, get, a signed delivery, messages, redeliver, update, delete (and 400, 401, 403, 404) passed");

@@ -2,6 +2,7 @@
 //! loopback, `AWS_ENDPOINT_URL`), fresh environments, and the `events/` fixtures replayed
 //! through the handlers as API Gateway would deliver them.
 
+pub mod events;
 pub mod fault_proxy;
 pub mod sign_in;
 
@@ -45,13 +46,20 @@ pub async fn context_with(endpoint: &str, email_from: &str) -> AppContext {
 
 /// A context against `endpoint` that creates nothing there (for unreachable or faulty servers).
 pub async fn context_unprepared(endpoint: &str, email_from: &str, table: &str) -> AppContext {
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
+    AppContext::new(&test_sdk(endpoint).await, test_settings(endpoint, email_from, table))
+}
+
+async fn test_sdk(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .endpoint_url(endpoint)
         .load()
-        .await;
-    let settings = Settings {
+        .await
+}
+
+fn test_settings(endpoint: &str, email_from: &str, table: &str) -> Settings {
+    Settings {
         table_name: table.into(),
         email_from: email_from.into(),
         otp_key: OTP_KEY.to_vec(),
@@ -61,8 +69,40 @@ pub async fn context_unprepared(endpoint: &str, email_from: &str, table: &str) -
         export_bucket: Some(EXPORT_BUCKET.into()),
         // A queue per context: a test receives only its own exports' jobs.
         export_queue_url: Some(format!("{endpoint}/123456789012/{table}")),
-    };
-    AppContext::new(&sdk, settings)
+        event_bus_name: None,
+        webhook_queue_url: Some(format!("{endpoint}/123456789012/{table}-webhooks.fifo")),
+        webhook_kms_key_id: None,
+        webhooks_allow_loopback: true,
+        webhook_retry_base_seconds: 1,
+    }
+}
+
+/// A context for events and webhooks, with its own table (and stream), FIFO delivery queue,
+/// EventBridge bus and KMS key; `allow_loopback` is the local development setting.
+pub async fn webhooks_context(allow_loopback: bool) -> AppContext {
+    let endpoint = endpoint();
+    let table = format!("userfields-test-{}", Uuid::new_v4().simple());
+    let sdk = test_sdk(&endpoint).await;
+    let kms = aws_sdk_kms::Client::new(&sdk);
+    let key = kms.create_key().send().await.expect("KMS key is created").key_metadata.unwrap().key_id;
+    let mut settings = test_settings(&endpoint, EMAIL_FROM, &table);
+    settings.webhook_kms_key_id = Some(key);
+    settings.webhooks_allow_loopback = allow_loopback;
+    settings.event_bus_name = Some(format!("{table}-bus"));
+    let ctx = AppContext::new(&sdk, settings);
+    ctx.store.create_table().await.expect("test table can be created");
+    let _ = ctx.mailer.client().create_email_identity().email_identity(EMAIL_FROM).send().await;
+    let clients = ctx.event_clients();
+    clients.events.create_event_bus().name(format!("{table}-bus")).send().await.expect("event bus is created");
+    clients
+        .sqs
+        .create_queue()
+        .queue_name(format!("{table}-webhooks.fifo"))
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .expect("webhook queue is created");
+    ctx
 }
 
 /// A plain DynamoDB client on the test server, for tests that write or age items directly (as
@@ -117,15 +157,25 @@ pub async fn environment(ctx: &AppContext) -> Env {
 
 /// A fixture from `events/`, with `{{environmentId}}`, `{{apiKey}}` and `{{userId}}` filled in,
 /// `{{customFieldId}}` as the id of the field `create-custom-field.json` makes, and
-/// `{{exportId}}` as the nil id (no such export).
+/// `{{exportId}}`, `{{webhookId}}` and `{{messageId}}` as the nil id (no such item).
 pub fn event_text(name: &str, env: &Env, user: Option<Uuid>) -> String {
+    event_text_with(name, env, user, &[])
+}
+
+/// [`event_text`], with other `{{placeholder}}`s filled first.
+pub fn event_text_with(name: &str, env: &Env, user: Option<Uuid>, fill: &[(&str, String)]) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events").join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+    for (name, value) in fill {
+        text = text.replace(&format!("{{{{{name}}}}}"), value);
+    }
     text.replace("{{environmentId}}", &env.id.to_string())
         .replace("{{apiKey}}", &env.key)
         .replace("{{userId}}", &user.map(|u| u.to_string()).unwrap_or_default())
         .replace("{{customFieldId}}", &userfields::model::custom_field::custom_field_id(env.id, FIXTURE_CUSTOM_FIELD).to_string())
         .replace("{{exportId}}", &Uuid::nil().to_string())
+        .replace("{{webhookId}}", &Uuid::nil().to_string())
+        .replace("{{messageId}}", &Uuid::nil().to_string())
 }
 
 /// The export bucket the tests' contexts use (made by [`exports_ready`]).
@@ -172,6 +222,22 @@ pub fn event_with_body(name: &str, env: &Env, user: Option<Uuid>, body: &Value) 
     request(&raw.to_string())
 }
 
+/// A webhooks fixture for webhook `webhook` (and message `message`), with `body` and `query`.
+pub fn webhook_event(name: &str, env: &Env, webhook: Uuid, message: Option<Uuid>, body: Option<&Value>, query: &str) -> Request {
+    let fill = [("webhookId", webhook.to_string()), ("messageId", message.unwrap_or_default().to_string())];
+    let mut raw: Value = serde_json::from_str(&event_text_with(name, env, None, &fill)).expect("fixture is JSON");
+    if let Some(body) = body {
+        raw["body"] = Value::String(body.to_string());
+    }
+    raw["rawQueryString"] = Value::String(query.into());
+    let params: serde_json::Map<String, Value> =
+        query.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+    if !params.is_empty() {
+        raw["queryStringParameters"] = Value::Object(params);
+    }
+    request(&raw.to_string())
+}
+
 /// The fixture with one header replaced (or removed with `None`).
 pub fn event_with_header(name: &str, env: &Env, user: Option<Uuid>, header: &str, value: Option<&str>) -> Request {
     let mut raw: Value = serde_json::from_str(&event_text(name, env, user)).expect("fixture is JSON");
@@ -183,9 +249,14 @@ pub fn event_with_header(name: &str, env: &Env, user: Option<Uuid>, header: &str
     request(&raw.to_string())
 }
 
-/// Status and JSON body of a response; every response of this service is JSON.
+/// Status and JSON body of a response; every response of this service is JSON, but a 204's
+/// (no body: `null` here).
 pub fn parts(resp: Response<Body>) -> (u16, Value) {
     let status = resp.status().as_u16();
+    if status == 204 {
+        assert!(resp.body().is_empty(), "a 204 has no body");
+        return (204, Value::Null);
+    }
     let content_type = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
     assert_eq!(content_type.as_deref(), Some("application/json"), "status {status}");
     let body: &[u8] = resp.body().as_ref();

@@ -14,10 +14,14 @@ pub enum Scope {
     SettingsRead,
     #[serde(rename = "settings:write")]
     SettingsWrite,
+    #[serde(rename = "webhooks:read")]
+    WebhooksRead,
+    #[serde(rename = "webhooks:write")]
+    WebhooksWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [Scope::UsersRead, Scope::UsersWrite, Scope::SettingsRead, Scope::SettingsWrite];
+    pub const ALL: [Scope; 6] = [Scope::UsersRead, Scope::UsersWrite, Scope::SettingsRead, Scope::SettingsWrite, Scope::WebhooksRead, Scope::WebhooksWrite];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -25,6 +29,8 @@ impl Scope {
             Scope::UsersWrite => "users:write",
             Scope::SettingsRead => "settings:read",
             Scope::SettingsWrite => "settings:write",
+            Scope::WebhooksRead => "webhooks:read",
+            Scope::WebhooksWrite => "webhooks:write",
         }
     }
 

@@ -189,3 +189,17 @@ impl ExportClients {
         Self { s3: aws_sdk_s3::Client::from_conf(s3_config), sqs: aws_sdk_sqs::Client::new(sdk) }
     }
 }
+
+/// The clients of events and webhooks: EventBridge (the bus), SQS (the delivery queue) and KMS
+/// (webhook secrets).
+pub struct EventClients {
+    pub events: aws_sdk_eventbridge::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub kms: aws_sdk_kms::Client,
+}
+
+impl EventClients {
+    pub fn new(sdk: &SdkConfig) -> Self {
+        Self { events: aws_sdk_eventbridge::Client::new(sdk), sqs: aws_sdk_sqs::Client::new(sdk), kms: aws_sdk_kms::Client::new(sdk) }
+    }
+}

@@ -47,6 +47,7 @@ pub struct AppContext {
     /// The export functions' S3 and SQS clients, built at their first use: no other function
     /// pays for them at init.
     exports: std::sync::OnceLock<crate::aws::ExportClients>,
+    events: std::sync::OnceLock<crate::aws::EventClients>,
     sdk: SdkConfig,
 }
 
@@ -70,6 +71,7 @@ impl AppContext {
             keyring: Keyring::new(sdk),
             environments: TtlCache::new(ENVIRONMENT_CACHE_TTL),
             exports: std::sync::OnceLock::new(),
+            events: std::sync::OnceLock::new(),
             sdk: sdk.clone(),
         }
     }
@@ -77,6 +79,11 @@ impl AppContext {
     /// The S3 and SQS clients exports use.
     pub fn export_clients(&self) -> &crate::aws::ExportClients {
         self.exports.get_or_init(|| crate::aws::ExportClients::new(&self.sdk))
+    }
+
+    /// The events and webhooks clients, built on first use.
+    pub fn event_clients(&self) -> &crate::aws::EventClients {
+        self.events.get_or_init(|| crate::aws::EventClients::new(&self.sdk))
     }
 
     /// The stored configuration, read now (a version already compiled is not compiled again).

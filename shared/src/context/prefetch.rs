@@ -2,7 +2,8 @@
 //! for an end user's token), the field configuration (unless cached, or when it must be fresh)
 //! and the items the handler works on, in one BatchGetItem.
 
-use crate::auth::api_keys::api_key_hash;
+use crate::auth::api_keys::{api_key_hash, public_id};
+use crate::model::actor::Actor;
 use crate::http::bearer::{api_key, bearer};
 use crate::auth::scopes::Scope;
 use crate::context::{AppContext, CompiledFields};
@@ -53,6 +54,8 @@ pub struct Prefetched {
     pub fields_version: u64,
     /// Set for [`Access::Session`].
     pub signed_in: Option<SignedIn>,
+    /// Who the request is: what a save records as `changedBy`.
+    pub actor: Actor,
 }
 
 /// The keys of one prefetch, and what was found for them.
@@ -93,16 +96,26 @@ impl Reload for ReadAgain<'_> {
 }
 
 /// A [`Reload`] with no credential, for work already authorised (an entry of a bulk request):
-/// the same reads again, the configuration fresh.
+/// the same reads again, the configuration fresh, for the same actor.
 pub struct ReadFresh<'a> {
     pub ctx: &'a AppContext,
     pub env: Uuid,
     pub reads: Reads,
+    pub actor: &'a Actor,
+}
+
+impl ReadFresh<'_> {
+    /// The first read.
+    pub async fn read(&self, reads: Reads) -> ApiResult<Prefetched> {
+        let mut read = self.ctx.read(self.env, reads).await?;
+        read.actor = self.actor.clone();
+        Ok(read)
+    }
 }
 
 impl Reload for ReadFresh<'_> {
     async fn reload(&self) -> ApiResult<Prefetched> {
-        self.ctx.read(self.env, Reads { fresh_fields: true, ..self.reads }).await
+        self.read(Reads { fresh_fields: true, ..self.reads }).await
     }
 }
 
@@ -149,7 +162,7 @@ impl AppContext {
     pub async fn read(&self, env: Uuid, reads: Reads) -> ApiResult<Prefetched> {
         let batch = self.plan(env, reads, None);
         let mut found = self.store.batch_get(&batch.wanted).await?;
-        self.finish(env, &batch, &mut found, None)
+        self.finish(env, &batch, &mut found, None, Actor::EndUser)
     }
 
     fn plan(&self, env: Uuid, reads: Reads, extra: Option<Key>) -> Batch {
@@ -169,7 +182,7 @@ impl AppContext {
         Batch { wanted, fields, user, verification }
     }
 
-    fn finish(&self, env: Uuid, batch: &Batch, found: &mut crate::store::Found, signed_in: Option<SignedIn>) -> ApiResult<Prefetched> {
+    fn finish(&self, env: Uuid, batch: &Batch, found: &mut crate::store::Found, signed_in: Option<SignedIn>, actor: Actor) -> ApiResult<Prefetched> {
         let compiled = match &batch.fields {
             PlannedFields::Cached(cached) => cached.clone(),
             PlannedFields::Read(key) => self.compiled(env, StoredFields::from_item(found.take(key))),
@@ -177,7 +190,7 @@ impl AppContext {
         let user = batch.user.as_ref().and_then(|k| found.take(k)).map(crate::store::parse_user).transpose()?;
         let verification =
             batch.verification.as_ref().and_then(|k| found.take(k)).map(crate::store::parse_verification).transpose()?;
-        Ok(Prefetched { user, verification, fields: compiled.settings, fields_version: compiled.version, signed_in })
+        Ok(Prefetched { user, verification, fields: compiled.settings, fields_version: compiled.version, signed_in, actor })
     }
 
     async fn with_api_key(&self, req: &Request, env: Uuid, need: Scope, reads: Reads) -> ApiResult<Prefetched> {
@@ -208,7 +221,7 @@ impl AppContext {
         if !grant.scopes.contains(need) {
             return Err(ApiError::insufficient_scope(need.as_str()));
         }
-        self.finish(env, &batch, &mut found, None)
+        self.finish(env, &batch, &mut found, None, key_actor(api_key(req)?))
     }
 
     /// An end user's request: the token must verify against `env`'s published keys and issuer
@@ -236,7 +249,7 @@ impl AppContext {
             return Err(ApiError::session_required());
         };
         let started = session.created_at;
-        let prefetched = self.finish(env, &batch, &mut found, Some(SignedIn { claims, session, issuer }))?;
+        let prefetched = self.finish(env, &batch, &mut found, Some(SignedIn { claims, session, issuer }), Actor::EndUser)?;
         // A user whose address was newly proven ended the sessions started before that.
         match &prefetched.user {
             Some(user) if user.sessions_valid_from.is_none_or(|from| started >= from) => Ok(prefetched),
@@ -254,4 +267,10 @@ pub async fn read_user(ctx: &AppContext, req: &Request) -> ApiResult<(User, Arc<
     let read = ctx.authorize(req, env, Scope::UsersRead, reads).await?;
     let user = read.user.ok_or_else(|| ApiError::not_found("User").field("userId"))?;
     Ok((user, read.fields))
+}
+
+/// The API key as an actor: its public id, or (a key from before public ids) the start of its
+/// hash, never the key itself.
+pub fn key_actor(key: &str) -> Actor {
+    Actor::ApiKey(public_id(key).map_or_else(|| api_key_hash(key)[..16].to_string(), str::to_string))
 }

@@ -53,7 +53,7 @@ async fn bulk(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let compiled = CompiledFields { settings: first.fields, version: first.fields_version };
     for (index, entry) in entries.into_iter().enumerate() {
         let outcome = match json_value::<UserInput>(entry.clone()) {
-            Ok(input) => upsert_user(ctx, env, input, upsert, &compiled).await,
+            Ok(input) => upsert_user(ctx, env, input, upsert, &compiled, &first.actor).await,
             Err(e) => Err(e),
         };
         match outcome {

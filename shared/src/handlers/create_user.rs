@@ -20,7 +20,7 @@ async fn create(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let first = ctx.authorize(req, env, Scope::UsersWrite, Reads::default()).await?;
     let input: UserInput = json_body(req)?;
     let compiled = CompiledFields { settings: first.fields, version: first.fields_version };
-    let (saved, fields) = create_user(ctx, env, input, Some(compiled)).await?;
+    let (saved, fields) = create_user(ctx, env, input, Some(compiled), first.actor).await?;
     Ok(json_response(StatusCode::CREATED, &UserEnvelope { user: UserView::new(&saved, &fields, true) }))
 }
 

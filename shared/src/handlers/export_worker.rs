@@ -6,42 +6,7 @@
 
 use crate::context::AppContext;
 use crate::ops::exports::{run_export, ExportJob, RunError};
-use serde::{Deserialize, Serialize};
-
-#[derive(Deserialize)]
-pub struct SqsEvent {
-    #[serde(rename = "Records", default)]
-    pub records: Vec<SqsMessage>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SqsMessage {
-    pub message_id: String,
-    #[serde(default)]
-    pub body: String,
-    #[serde(default)]
-    pub attributes: MessageAttributes,
-}
-
-#[derive(Deserialize, Default)]
-pub struct MessageAttributes {
-    #[serde(rename = "ApproximateReceiveCount", default)]
-    pub approximate_receive_count: Option<String>,
-}
-
-/// SQS's partial batch response (`ReportBatchItemFailures`).
-#[derive(Serialize, Default, Debug, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct BatchResponse {
-    pub batch_item_failures: Vec<ItemFailure>,
-}
-
-#[derive(Serialize, Debug, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct ItemFailure {
-    pub item_identifier: String,
-}
+use super::sqs::{BatchResponse, ItemFailure, SqsEvent};
 
 pub async fn handle(ctx: &AppContext, event: SqsEvent) -> BatchResponse {
     let mut response = BatchResponse::default();

@@ -15,8 +15,12 @@ pub mod sdk_email_verifications;
 pub mod sdk_session;
 pub mod sdk_settings;
 pub mod sdk_users;
+pub mod sqs;
 pub mod update_user;
+pub mod user_events;
 pub mod user_field_settings;
 pub mod verify_email_otp;
+pub mod webhook_delivery;
+pub mod webhooks;
 pub mod well_known;
 

@@ -1,6 +1,7 @@
 //! The domain: validated values, the profile field registry, users, their claims and the field
 //! configuration. No storage and no HTTP here.
 
+pub mod actor;
 pub mod chains;
 pub mod claims;
 mod country;
@@ -20,3 +21,4 @@ pub mod search;
 pub mod user;
 pub mod user_rules;
 pub mod values;
+pub mod webhook;

@@ -1,5 +1,6 @@
 //! A user as stored and as returned.
 
+use super::actor::Actor;
 use super::claims::Claims;
 use super::credentials::{Credential, CredentialFormat, OAuthSpec, WalletSpec};
 use super::field_settings::FieldSettings;
@@ -38,6 +39,9 @@ pub struct User {
     /// so whoever signed into it before loses it. Storage only: never returned.
     #[serde(skip_serializing, default)]
     pub sessions_valid_from: Option<Timestamp>,
+    /// Who made the change this version records (for its event). Storage only: never returned.
+    #[serde(skip_serializing, default)]
+    pub changed_by: Option<Actor>,
 }
 
 impl User {
@@ -55,6 +59,7 @@ impl User {
             held_claims: None,
             held_search_entries: None,
             sessions_valid_from: None,
+            changed_by: None,
         }
     }
 

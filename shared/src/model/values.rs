@@ -298,6 +298,12 @@ impl Timestamp {
         self.0.unix_timestamp()
     }
 
+    /// The instant `millis` after the epoch, if it is one of the supported years.
+    pub fn from_unix_millis(millis: i64) -> Option<Self> {
+        let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).ok()?;
+        (FIRST..=LAST).contains(&at).then_some(Self(at))
+    }
+
     pub fn unix_millis(self) -> i64 {
         // Years 0000..=9999 are about ±2.5e14 ms: always within i64.
         (self.0.unix_timestamp_nanos() / 1_000_000) as i64

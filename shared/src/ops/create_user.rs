@@ -1,5 +1,6 @@
 //! Creating one user: the core of create-user, each entry of a bulk create, and the CLI's import.
 
+use crate::model::actor::Actor;
 use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
 use crate::model::user_rules::{apply_credentials, check_configured_values};
@@ -23,9 +24,11 @@ pub async fn create_user(
     env: Uuid,
     input: UserInput,
     first: Option<CompiledFields>,
+    by: Actor,
 ) -> ApiResult<(User, Arc<FieldSettings>)> {
     let id = input.id.unwrap_or_else(Uuid::new_v4);
-    let user = new_user(id, env, input.into_patch()?)?;
+    let mut user = new_user(id, env, input.into_patch()?)?;
+    user.changed_by = Some(by);
     let mut read = first;
     let mut backoff = Backoff::new(TRIES);
     let (saved, fields) = loop {

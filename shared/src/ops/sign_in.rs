@@ -6,6 +6,7 @@
 //! per address even when two verifications finish at once: the loser finds the winner and signs
 //! in as it.
 
+use crate::model::actor::Actor;
 use crate::context::AppContext;
 use crate::codes::attempt::wrong_code_room;
 use crate::codes::{self, limits, CodeAt, CodeAttempt};
@@ -133,6 +134,7 @@ async fn bind(
     };
     let mut after = before.clone().unwrap_or_else(|| User::new(Uuid::new_v4(), env, now));
     after.updated_at = now;
+    after.changed_by = Some(Actor::EndUser);
     // A record whose address was not proven (the operator wrote it unverified) may have been
     // signed into through another address: once its address's owner proves it, the sessions
     // started before this one end, in the same write (the session read checks the user's mark).

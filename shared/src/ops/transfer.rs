@@ -3,6 +3,7 @@
 //! rules as create-user). Import keeps the ids in the file, so running it again after an
 //! interruption creates no duplicates: a user already there is counted, not failed.
 
+use crate::model::actor::Actor;
 use crate::context::{AppContext, CompiledFields};
 use crate::error::{ApiError, ApiResult};
 use crate::http::views::UserView;
@@ -204,7 +205,7 @@ async fn import_line(ctx: &'static AppContext, env: Uuid, fields: Option<Compile
         Ok(input) => input,
         Err(e) => return failed(id, e),
     };
-    match create_user(ctx, env, input, fields).await {
+    match create_user(ctx, env, input, fields, Actor::Operator).await {
         Ok(_) => Imported::Created,
         Err(e) if e.code == "user_already_exists" => Imported::AlreadyThere,
         Err(e) => failed(id, e),

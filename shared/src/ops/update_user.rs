@@ -86,6 +86,7 @@ async fn try_update(
     let now = Timestamp::now();
     let mut after = before.clone();
     after.updated_at = now;
+    after.changed_by = Some(current.actor.clone());
     let end_user = from.access == Access::Session;
     let mut patch = patch.clone();
     if end_user {

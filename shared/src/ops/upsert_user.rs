@@ -2,6 +2,7 @@
 //! the user it names updated instead, found by its `id`, else by its `email` (the address's
 //! uniqueness claim). An update is the operator's update (`ops::update_user`), with its rules.
 
+use crate::model::actor::Actor;
 use crate::auth::scopes::Scope;
 use crate::context::prefetch::{Access, ReadFresh};
 use crate::context::{AppContext, CompiledFields};
@@ -20,19 +21,20 @@ pub enum Upserted {
     Updated(User, Arc<FieldSettings>),
 }
 
-pub async fn upsert_user(ctx: &AppContext, env: Uuid, input: UserInput, upsert: bool, fields: &CompiledFields) -> ApiResult<Upserted> {
+pub async fn upsert_user(ctx: &AppContext, env: Uuid, input: UserInput, upsert: bool, fields: &CompiledFields, by: &Actor) -> ApiResult<Upserted> {
     if upsert {
         if let Some(id) = existing(ctx, env, &input).await? {
-            let first = ctx.read(env, reads(id)).await?;
+            let again = ReadFresh { ctx, env, reads: reads(id), actor: by };
+            let first = again.read(reads(id)).await?;
             if first.user.is_some() {
                 let patch = input.into_patch()?;
                 let from = Requester { access: Access::ApiKey(Scope::UsersWrite), source_ip: None };
-                let updated = update(ctx, env, from, &patch, first, &ReadFresh { ctx, env, reads: reads(id) }).await?;
+                let updated = update(ctx, env, from, &patch, first, &again).await?;
                 return Ok(Upserted::Updated(updated.user, updated.fields));
             }
         }
     }
-    let (user, fields) = create_user(ctx, env, input, Some(fields.clone())).await?;
+    let (user, fields) = create_user(ctx, env, input, Some(fields.clone()), by.clone()).await?;
     Ok(Upserted::Created(user, fields))
 }
 

@@ -58,6 +58,7 @@ async fn apply(ctx: &AppContext, spent: &Verification, current: &Prefetched) -> 
     let mut after = before.clone();
     let now = Timestamp::now();
     after.updated_at = now;
+    after.changed_by = Some(current.actor.clone());
     after.set_verified_email(spent.email.clone(), now);
     let room = wrong_code_room(spent);
     let sides = [Side::ConsumeVerification(spent.verification_uuid), Side::CheckRoom(&room, now.unix_millis())];

@@ -109,3 +109,17 @@ pub fn user_index_pk(env: Uuid, shard: u32) -> String {
 pub fn user_index_shard(user: Uuid) -> u32 {
     u32::from(user.as_bytes()[0] >> 4)
 }
+
+pub const SK_WEBHOOK: &str = "WEBHOOK";
+pub const SK_MESSAGE: &str = "MSG";
+
+/// A webhook of an environment; the environment's webhooks share one partition (few, read whole).
+pub fn webhook(env: Uuid, id: Uuid) -> Key {
+    (format!("ENV#{env}#WEBHOOKS"), format!("{SK_WEBHOOK}#{id}"))
+}
+
+/// One message (an event for one webhook, with its delivery attempts); a webhook's messages
+/// share a partition, in id order (time-ordered ids: newest last).
+pub fn webhook_message(env: Uuid, webhook: Uuid, message: Uuid) -> Key {
+    (format!("ENV#{env}#WEBHOOK#{webhook}#MESSAGES"), format!("{SK_MESSAGE}#{message}"))
+}

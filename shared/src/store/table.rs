@@ -19,6 +19,9 @@ pub struct TableDefinition {
     pub range_key: &'static str,
     pub user_index: IndexDefinition,
     pub ttl_attribute: &'static str,
+    /// The stream the events come from: both images, so a change's fields and a delete's user
+    /// are known.
+    pub stream_view: &'static str,
 }
 
 pub const TABLE: TableDefinition = TableDefinition {
@@ -31,6 +34,7 @@ pub const TABLE: TableDefinition = TableDefinition {
         projects_all: true,
     },
     ttl_attribute: "ttl",
+    stream_view: "NEW_AND_OLD_IMAGES",
 };
 
 impl TableDefinition {
@@ -51,6 +55,7 @@ impl Store {
             "BillingMode": "PAY_PER_REQUEST",
             "KeySchema": key(TABLE.hash_key, TABLE.range_key),
             "AttributeDefinitions": attributes,
+            "StreamSpecification": {"StreamEnabled": true, "StreamViewType": TABLE.stream_view},
             "GlobalSecondaryIndexes": [{
                 "IndexName": index.name,
                 "KeySchema": key(index.hash_key, index.range_key),

@@ -13,6 +13,7 @@ use super::rate_limits::Charge;
 use super::sessions::Session;
 use super::verifications::Verification;
 use super::Store;
+use crate::model::actor::Actor;
 use crate::model::claims::Claims;
 use crate::model::field_settings::FieldSettings;
 use crate::model::profile_fields::Profile;
@@ -90,6 +91,8 @@ struct StoredAttributes<'a> {
     updated_at: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     sessions_valid_from: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed_by: Option<&'a Actor>,
 }
 
 impl<'a> From<&'a User> for StoredAttributes<'a> {
@@ -107,6 +110,7 @@ impl<'a> From<&'a User> for StoredAttributes<'a> {
             held_claims: _,
             held_search_entries: _,
             sessions_valid_from,
+            changed_by,
         } = user;
         Self {
             id: *id,
@@ -116,6 +120,7 @@ impl<'a> From<&'a User> for StoredAttributes<'a> {
             created_at: *created_at,
             updated_at: *updated_at,
             sessions_valid_from: *sessions_valid_from,
+            changed_by: changed_by.as_ref(),
         }
     }
 }
