@@ -194,7 +194,8 @@ impl AppContext {
     }
 
     async fn with_api_key(&self, req: &Request, env: Uuid, need: Scope, reads: Reads) -> ApiResult<Prefetched> {
-        let hash = api_key_hash(api_key(req)?);
+        let key = api_key(req)?;
+        let hash = api_key_hash(key);
         if self.unknown_keys.get(&hash).is_some() {
             return Err(ApiError::unauthorized());
         }
@@ -221,7 +222,7 @@ impl AppContext {
         if !grant.scopes.contains(need) {
             return Err(ApiError::insufficient_scope(need.as_str()));
         }
-        self.finish(env, &batch, &mut found, None, key_actor(api_key(req)?))
+        self.finish(env, &batch, &mut found, None, key_actor(key))
     }
 
     /// An end user's request: the token must verify against `env`'s published keys and issuer

@@ -60,11 +60,7 @@ fn environment_of(pk: &str) -> Option<Uuid> {
 
 /// The events of one record, in the order they happened.
 pub fn events(record: &StreamRecord, subject: &Subject, fields: &FieldSettings) -> Vec<Event> {
-    let timestamp = record
-        .created_millis()
-        .and_then(Timestamp::from_unix_millis)
-        .unwrap_or_else(Timestamp::now)
-        .to_rfc3339();
+    let timestamp = record.created_millis().and_then(Timestamp::from_unix_millis).unwrap_or_else(Timestamp::now);
     let event = |name: &'static str, env: Uuid, user: &User, changed: Option<Vec<String>>| Event {
         event_id: Uuid::new_v5(&EVENT_NAMESPACE, format!("{}#{name}", record.event_id).as_bytes()),
         event_name: name,
@@ -72,7 +68,7 @@ pub fn events(record: &StreamRecord, subject: &Subject, fields: &FieldSettings) 
         subject_user_id: user.id,
         actor: user.changed_by.clone(),
         changed_fields: changed,
-        timestamp: timestamp.clone(),
+        timestamp,
         data: serde_json::to_value(UserView::new(user, fields, false)).unwrap_or_default(),
     };
     match subject {

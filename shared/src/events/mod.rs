@@ -9,6 +9,7 @@ pub mod signature;
 pub mod stream;
 
 use crate::model::actor::Actor;
+use crate::model::values::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -39,8 +40,8 @@ pub struct Event {
     /// For `user.updated`: the names of the fields that changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_fields: Option<Vec<String>>,
-    /// When the write committed (the stream record's time), RFC 3339.
-    pub timestamp: String,
+    /// When the write committed (the stream record's time).
+    pub timestamp: Timestamp,
     /// The user as the API returns it, or the session.
     pub data: Value,
 }

@@ -59,7 +59,7 @@ pub fn event_detail(event: &Event) -> Value {
 /// A message id: time-ordered (UUIDv7 from the event's time, so a webhook's messages list in
 /// order) and derived from the event and the webhook (so a retried batch makes the same one).
 pub fn message_id(event: &Event, webhook: Uuid) -> Uuid {
-    let millis = Timestamp::parse(&event.timestamp).map(|t| t.unix_millis()).unwrap_or(0).max(0) as u64;
+    let millis = event.timestamp.unix_millis().max(0) as u64;
     let hash = Uuid::new_v5(&event.event_id, webhook.as_bytes());
     let mut bytes = [0u8; 10];
     bytes.copy_from_slice(&hash.as_bytes()[..10]);
@@ -139,7 +139,7 @@ async fn enqueue(ctx: &AppContext, event: &Event, hook: &WebhookRecord) -> Resul
         webhook_id: hook.webhook_id,
         status: MessageStatus::Pending,
         body: body.to_string(),
-        event_created_at: Timestamp::parse(&event.timestamp).unwrap_or(now),
+        event_created_at: event.timestamp,
         created_at: now,
         updated_at: now,
         delivered_at: None,
