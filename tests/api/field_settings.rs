@@ -211,3 +211,67 @@ async fn the_environment_as_dynamics_admin_api_has_it_is_the_same_configuration(
     assert_eq!(call!(user_field_settings::handle, &ctx, event("get-environment.json", &reader, None)).await.0, 200);
     assert_error(&call!(user_field_settings::handle, &ctx, event("put-environment.json", &reader, None)).await, 403, "insufficient_scope", None);
 }
+
+/// The dashboard's preview: counted from the users there are, nothing saved.
+#[tokio::test]
+async fn impact_counts_the_users_a_change_would_ask_and_saves_nothing() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let fields = json!([
+        {"name": "email", "type": "standard", "required": true},
+        {"name": "firstName", "type": "standard"},
+        {"name": "squad", "type": "custom"},
+    ]);
+    assert_eq!(put_settings(&ctx, &env, fields).await.0, 200);
+    for (i, first, squad) in [(0, Some("Ada"), "red"), (1, None, "Red"), (2, None, "blue")] {
+        let mut body = json!({"email": format!("i{i}@example.com"), "metadata": {"squad": squad}});
+        if let Some(first) = first {
+            body["firstName"] = json!(first);
+        }
+        assert_eq!(create_user(&ctx, &env, body).await.0, 201);
+    }
+    let proposed = json!({"fields": [
+        {"name": "email", "type": "standard", "required": true},
+        {"name": "firstName", "type": "standard", "required": true},
+        {"name": "squad", "type": "custom", "unique": true},
+    ]});
+    let req = event_with_body("user-field-settings-impact.json", &env, None, &proposed);
+    let (status, impact) = call!(user_field_settings::handle, &ctx, req).await;
+    assert_eq!(status, 200, "{impact}");
+    assert_eq!(impact, json!({"users": 3, "truncated": false, "newlyAsked": 2, "fields": [
+        {"name": "firstName", "change": "becomesRequired", "users": 2},
+        {"name": "squad", "change": "becomesUnique", "users": 2},
+    ]}));
+    let (_, read) = call!(user_field_settings::handle, &ctx, event("get-user-field-settings.json", &env, None)).await;
+    assert_eq!(read["fields"][1]["required"], false, "nothing saved");
+
+    // A proposal is checked as a save is; another environment's key and a stranger are refused.
+    let bad = event_with_body("user-field-settings-impact.json", &env, None, &json!({"fields": [{"name": "x", "type": "custom", "validationRules": {"regex": "("}}]}));
+    assert_error(&call!(user_field_settings::handle, &ctx, bad).await, 422, "invalid_regex", Some("x"));
+    let other = environment(&ctx).await;
+    let foreign = Env { id: env.id, key: other.key.clone() };
+    assert_error(&call!(user_field_settings::handle, &ctx, event("user-field-settings-impact.json", &foreign, None)).await, 403, "forbidden", None);
+    let wrong = event_with_header("user-field-settings-impact.json", &env, None, "authorization", Some("Bearer nope"));
+    assert_eq!(call!(user_field_settings::handle, &ctx, wrong).await.0, 401);
+}
+
+/// What a key may do, for the dashboard to show settings read-only: never its secret.
+#[tokio::test]
+async fn the_current_key_names_its_scopes_and_nothing_secret() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let (status, full) = call!(user_field_settings::handle, &ctx, event("get-current-api-key.json", &env, None)).await;
+    assert_eq!(status, 200, "{full}");
+    assert_eq!(full["environmentId"], env.id.to_string());
+    assert!(full["scopes"].as_array().unwrap().contains(&json!("settings:write")), "{full}");
+    assert!(!full.to_string().contains(&env.key), "the key is never answered");
+    let scopes = userfields::auth::scopes::Scopes::parse_list(&["users:read", "settings:read"]).unwrap();
+    let reader = userfields::ops::api_keys::create_api_key(&ctx.store, env.id, "reader", scopes).await.unwrap();
+    let reader = Env { id: env.id, key: reader.key };
+    let (_, read) = call!(user_field_settings::handle, &ctx, event("get-current-api-key.json", &reader, None)).await;
+    assert_eq!(read["scopes"], json!(["users:read", "settings:read"]));
+    assert_ne!(read["apiKeyId"], full["apiKeyId"]);
+    let other = environment(&ctx).await;
+    let foreign = Env { id: env.id, key: other.key.clone() };
+    assert_error(&call!(user_field_settings::handle, &ctx, event("get-current-api-key.json", &foreign, None)).await, 403, "forbidden", None);
+}

@@ -32,6 +32,8 @@ async fn another_environments_key_reaches_nothing() {
         call!(user_field_settings::handle, &ctx, event("put-user-field-settings.json", &b_on_a, None)).await,
         call!(user_field_settings::handle, &ctx, event("get-environment.json", &b_on_a, None)).await,
         call!(user_field_settings::handle, &ctx, event("put-environment.json", &b_on_a, None)).await,
+        call!(user_field_settings::handle, &ctx, event("user-field-settings-impact.json", &b_on_a, None)).await,
+        call!(user_field_settings::handle, &ctx, event("get-current-api-key.json", &b_on_a, None)).await,
         call!(list_users::handle, &ctx, event("list-users.json", &b_on_a, None)).await,
         call!(bulk_create_users::handle, &ctx, event("bulk-create-users.json", &b_on_a, None)).await,
         call!(delete_user::handle, &ctx, event("delete-user.json", &b_on_a, Some(user))).await,

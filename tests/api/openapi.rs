@@ -38,6 +38,7 @@ fn request_fixtures_match_their_schemas() {
     check(&doc, "UpdateUserRequest", &body("update-user.json"));
     check(&doc, "UpdateUserRequest", &body("update-user-email.json"));
     check(&doc, "FieldSettings", &body("put-user-field-settings.json"));
+    check(&doc, "FieldSettings", &body("user-field-settings-impact.json"));
     for field in body("put-environment.json")["kyc"].as_array().unwrap() {
         check(&doc, "FieldInput", field);
     }
@@ -71,6 +72,11 @@ async fn real_responses_match_the_document() {
     let (status, saved) = call!(user_field_settings::handle, &ctx, event("put-environment.json", &env, None)).await;
     assert_eq!(status, 200, "{saved}");
     check(&doc, "ProjectSettings", &saved);
+    let (status, impact) = call!(user_field_settings::handle, &ctx, event("user-field-settings-impact.json", &env, None)).await;
+    assert_eq!(status, 200, "{impact}");
+    check(&doc, "FieldSettingsImpact", &impact);
+    let (_, key) = call!(user_field_settings::handle, &ctx, event("get-current-api-key.json", &env, None)).await;
+    check(&doc, "CurrentApiKey", &key);
     let (status, field) = call!(userfields::handlers::custom_fields::handle, &ctx, event("create-custom-field.json", &env, None)).await;
     assert_eq!(status, 201, "{field}");
     check(&doc, "CustomField", &field);

@@ -12,7 +12,7 @@ use crate::http::{environment_id, public_base, user_id};
 use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use crate::store::keys::{self, Key};
-use crate::store::{key_grant, parse_session, parse_signing_key, Session, StoredFields, Verification};
+use crate::store::{key_grant, parse_session, parse_signing_key, KeyGrant, Session, StoredFields, Verification};
 use crate::tokens::jwt_claims::issuer;
 use crate::tokens::keyring::MAX_TOKEN_CHARS;
 use crate::tokens::TokenClaims;
@@ -132,17 +132,23 @@ impl AppContext {
     /// (Dynamic's `/custom/fields/{customFieldId}`): the key decides, and [`Self::authorize`]
     /// then finds its grant cached. 401 without a known key.
     pub async fn key_environment(&self, req: &Request) -> ApiResult<Uuid> {
+        Ok(self.key_grant(req).await?.environment)
+    }
+
+    /// What the request's API key may do, whatever that is (the dashboard asks, to show
+    /// settings read-only to a key that cannot write them). 401 without a known key.
+    pub async fn key_grant(&self, req: &Request) -> ApiResult<KeyGrant> {
         let hash = api_key_hash(api_key(req)?);
         if self.unknown_keys.get(&hash).is_some() {
             return Err(ApiError::unauthorized());
         }
         if let Some(grant) = self.api_keys.get(&hash) {
-            return Ok(grant.environment);
+            return Ok(grant);
         }
         match self.store.get_item(&keys::api_key(&hash)).await?.as_ref().and_then(key_grant) {
             Some(grant) => {
                 self.api_keys.put(hash, grant);
-                Ok(grant.environment)
+                Ok(grant)
             }
             None => {
                 self.unknown_keys.put(hash, ());

@@ -5,12 +5,20 @@
 //! the same checks; the sections userfields does not implement are not stored, and the answer
 //! shows the settings as they now are).
 //!
+//! Beside them, for the dashboard: POST .../settings/userFields/impact counts what a proposed
+//! configuration would change before it is saved, and GET /environments/{environmentId}/apiKeys/current
+//! says what the request's own key may do.
+//!
 //! PUT replaces the whole list. Turning `unique` on for a custom field first claims every existing
 //! value (see `ops::save_field_settings`); if two users already share a value the change is refused with 422
 //! `cannot_switch_to_unique`, and nothing is saved or left behind. Environments with more users
 //! than a request may handle answer 422 `environment_too_large`, naming the CLI command.
 
+use crate::ops::field_impact::field_impact;
 use crate::ops::save_field_settings::{save_field_settings, MAX_USERS_ONLINE};
+use crate::context::prefetch::key_actor;
+use crate::http::bearer::api_key;
+use crate::model::actor::Actor;
 use crate::auth::scopes::Scope;
 use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
@@ -37,6 +45,13 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
 
 async fn route(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
+    match (req.method(), last_segment(req).as_str()) {
+        (&Method::GET, "current") => return current_key(ctx, req, env).await,
+        (_, "current") => return Err(ApiError::method_not_allowed("GET")),
+        (&Method::POST, "impact") => return impact(ctx, req, env).await,
+        (_, "impact") => return Err(ApiError::method_not_allowed("POST")),
+        _ => {}
+    }
     let need = if req.method() == Method::GET { Scope::SettingsRead } else { Scope::SettingsWrite };
     let read = ctx.authorize(req, env, need, Reads { fresh_fields: true, ..Reads::default() }).await?;
     let as_dynamic = last_segment(req) != "userFields";
@@ -62,6 +77,26 @@ async fn route(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
         }
         _ => Err(ApiError::method_not_allowed("GET or PUT")),
     }
+}
+
+/// GET /environments/{environmentId}/apiKeys/current: the request's own key, its public id and
+/// scopes (never the secret), whatever scopes it holds.
+async fn current_key(ctx: &AppContext, req: &Request, env: Uuid) -> ApiResult<Response<Body>> {
+    let grant = ctx.key_grant(req).await?;
+    if grant.environment != env {
+        return Err(ApiError::forbidden());
+    }
+    let Actor::ApiKey(id) = key_actor(api_key(req)?) else { unreachable!("an API key's actor") };
+    Ok(json_response(StatusCode::OK, &json!({ "environmentId": env, "apiKeyId": id, "scopes": grant.scopes.names() })))
+}
+
+/// POST /environments/{environmentId}/settings/userFields/impact `{fields}`: what saving that
+/// configuration would change for the users there are (nothing is saved).
+async fn impact(ctx: &AppContext, req: &Request, env: Uuid) -> ApiResult<Response<Body>> {
+    let read = ctx.authorize(req, env, Scope::SettingsRead, Reads { fresh_fields: true, ..Reads::default() }).await?;
+    let proposed = FieldSettings::parse(json_body::<SettingsBody>(req)?.fields)?;
+    let impact = field_impact(ctx, env, &read.fields, &proposed).await?;
+    Ok(json_response(StatusCode::OK, &impact))
 }
 
 /// `ProjectEnvironment`: the environment's id and its settings, every field in `kyc`.

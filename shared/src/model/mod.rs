@@ -8,6 +8,7 @@ mod country;
 pub mod credentials;
 pub mod custom_field;
 pub mod field_access;
+pub mod field_impact;
 pub mod field_settings;
 pub mod field_spec;
 pub mod metadata;

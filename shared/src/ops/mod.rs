@@ -11,6 +11,7 @@ pub mod environments;
 pub mod deliver;
 pub mod events;
 pub mod exports;
+pub mod field_impact;
 pub mod save_field_settings;
 pub mod sign_in;
 pub mod signing_keys;
