@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The profile UI in a real browser: starts moto, builds the functions, creates an environment,
 # serves the functions with `cargo lambda watch` behind the local gateway, and runs
-# tests/browser/profile_test.py in headless Chromium (Debian's chromium + chromedriver, installed
+# tests/browser/profile_test.py and tests/browser/dashboard_test.py in headless Chromium (Debian's chromium + chromedriver, installed
 # if missing), then Dynamic's own npm client on its routes (tests/dynamic/). Called by
 # scripts/test.sh; runs alone too. Screenshots go to target/browser/.
 set -euo pipefail
@@ -39,6 +39,9 @@ done
 
 python3 tests/browser/profile_test.py --gateway "http://127.0.0.1:$gateway_port" --moto "$AWS_ENDPOINT_URL" \
   --environment "$env_id" --api-key "$api_key" --screenshot target/browser/profile.png
+# The operator's dashboard at /dashboard/, in an environment it makes with the CLI.
+python3 tests/browser/dashboard_test.py --gateway "http://127.0.0.1:$gateway_port" --moto "$AWS_ENDPOINT_URL" \
+  --screenshots target/browser
 
 # Dynamic's own clients on the routes of Dynamic's protocol (from the lockfile; telemetry off,
 # loopback only): the admin client, the framework-free end-user client, its generated SDKApi.

@@ -3,7 +3,7 @@
 # compiles the CLI and every function (cargo's progress shown), creates the table, the SES sender
 # and a demo environment, prints its id and API key, then serves every function with
 # `cargo lambda watch` on http://127.0.0.1:9000/lambda-url/<function>/..., and through a local
-# gateway (API Gateway's routes, CORS, the profile UI demo) on http://127.0.0.1:9100
+# gateway (API Gateway's routes, CORS, the profile UI demo, the dashboard) on http://127.0.0.1:9100
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -29,6 +29,8 @@ cat <<INFO
   environmentId:          $env_id
   apiKey:                 $api_key
   profile UI demo:        http://127.0.0.1:${GATEWAY_PORT:-9100}/web/demo.html?environmentId=$env_id&apiBase=http://127.0.0.1:${GATEWAY_PORT:-9100}
+  operator's dashboard:   http://127.0.0.1:${GATEWAY_PORT:-9100}/dashboard/?environmentId=$env_id
+                          (sign in with the apiKey above)
   (the gateway on :${GATEWAY_PORT:-9100} routes as API Gateway would, with CORS, to the functions)
 
   curl -s -X POST http://127.0.0.1:9000/lambda-url/create-user/environments/$env_id/users \\

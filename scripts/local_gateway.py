@@ -4,7 +4,8 @@
 Reads the HttpApi routes of template.yaml (method + path -> the function's binary) and proxies
 each request to http://127.0.0.1:<lambda port>/lambda-url/<binary><path>, as API Gateway would
 route it. Answers CORS preflights and adds CORS headers (the end-user API allows the web app's
-origin in the stack too), and serves web/ under /web/ for the profile UI demo.
+origin in the stack too), serves web/ under /web/ for the profile UI demo, and the operator's
+dashboard (web/dashboard/) at /dashboard/ under its Content-Security-Policy.
 
 Every request's body is read in full before it is answered, whatever the route or method (an
 unknown route, a static file, a preflight): the connections are kept alive, and bytes left unread
@@ -30,6 +31,14 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # The largest request body read (API Gateway's own limit is 10 MB); a larger one is refused.
 MAX_BODY = 10 * 1024 * 1024
 NOT_FOUND = b'{"error":"No such route.","code":"not_found"}'
+# The dashboard's headers, as CloudFront's response headers policy in template.yaml sets them,
+# except that here the API is this origin and an export's presigned URL is moto's (loopback).
+DASHBOARD_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' http://127.0.0.1:*; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def routes(template: pathlib.Path) -> list[tuple[str, re.Pattern, str, str]]:
@@ -55,7 +64,8 @@ def routes(template: pathlib.Path) -> list[tuple[str, re.Pattern, str, str]]:
 
 
 def allowed_headers(template: pathlib.Path) -> str:
-    """The end-user API's CORS AllowHeaders list in template.yaml, as a header value."""
+    """Every CORS AllowHeaders list in template.yaml (the end-user API's and the operator API's),
+    as one header value: the gateway stands in for both."""
     names, inside = [], False
     for line in template.read_text().splitlines():
         stripped = line.strip()
@@ -63,12 +73,13 @@ def allowed_headers(template: pathlib.Path) -> str:
             inside = True
             inline = stripped.split(":", 1)[1].strip()
             if inline.startswith("["):
-                return ", ".join(n.strip() for n in inline.strip("[]").split(","))
+                names += [n.strip() for n in inline.strip("[]").split(",")]
+                inside = False
         elif inside and stripped.startswith("- "):
             names.append(stripped[2:].strip())
         elif inside and not stripped.startswith("#"):
-            break
-    return ", ".join(names) or "authorization, content-type"
+            inside = False
+    return ", ".join(dict.fromkeys(names)) or "authorization, content-type"
 
 
 class Gateway(BaseHTTPRequestHandler):
@@ -209,17 +220,30 @@ class Gateway(BaseHTTPRequestHandler):
         self.end_headers()
 
     def static(self, path):
-        file = (ROOT / "web" / path.removeprefix("/web/")).resolve()
-        if not str(file).startswith(str(ROOT / "web")) or not file.is_file():
+        """web/ under /web/ (the profile demo); the dashboard at /dashboard/ with the profile
+        element beside it at /userfields-profile.js, as the deployed bucket lays them out, under
+        the dashboard's Content-Security-Policy."""
+        headers = {"Cache-Control": "no-store"}
+        if path == "/dashboard":
+            return self.reply(308, b"", extra={"Location": "/dashboard/"})
+        if path.startswith("/dashboard/") or path == "/userfields-profile.js":
+            relative = path.removeprefix("/")
+            if relative.endswith("/"):
+                relative += "index.html"
+            headers.update(DASHBOARD_HEADERS)
+        else:
+            relative = path.removeprefix("/web/")
+        file = (ROOT / "web" / relative).resolve()
+        if not file.is_relative_to(ROOT / "web") or not file.is_file():
             return self.reply(404, b'{"error":"Not found.","code":"not_found"}')
         kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         if file.suffix == ".js":
             kind = "text/javascript"
-        self.reply(200, file.read_bytes(), kind, {"Cache-Control": "no-store"})
+        self.reply(200, file.read_bytes(), kind, headers)
 
     def forward(self, body):
         path = self.path.split("?", 1)[0]
-        if path.startswith("/web/"):
+        if path.startswith(("/web/", "/dashboard")) or path == "/userfields-profile.js":
             return self.static(path)
         # As API Gateway: the most specific route wins (a greedy `{proxy+}` or `ANY` only when
         # nothing else matches).

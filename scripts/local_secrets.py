@@ -1,6 +1,6 @@
 """Creates, in moto, the OTP key secret (OTP_HMAC_KEY_SECRET, random), the KMS key signing keys
 are encrypted under (alias/userfields-signing-keys; locally it seals webhook secrets too), the
-export bucket and queue (EXPORT_BUCKET, EXPORT_QUEUE_URL's last segment), the webhook delivery
+export bucket (with the dashboard's CORS rule) and queue (EXPORT_BUCKET, EXPORT_QUEUE_URL's last segment), the webhook delivery
 queue (FIFO, WEBHOOK_QUEUE_URL's last segment) and the event bus (EVENT_BUS_NAME), if missing;
 prints the KMS key id."""
 
@@ -19,7 +19,12 @@ except manager.exceptions.ResourceExistsException:
     pass
 
 if os.environ.get("EXPORT_BUCKET"):
-    boto3.client("s3", **ENDPOINT).create_bucket(Bucket=os.environ["EXPORT_BUCKET"])
+    s3 = boto3.client("s3", **ENDPOINT)
+    s3.create_bucket(Bucket=os.environ["EXPORT_BUCKET"])
+    # The dashboard fetches an export through its presigned URL, as ExportBucket's CORS rule
+    # allows the dashboard's origin in the stack (here: any loopback page).
+    s3.put_bucket_cors(Bucket=os.environ["EXPORT_BUCKET"], CORSConfiguration={"CORSRules": [
+        {"AllowedMethods": ["GET"], "AllowedOrigins": ["*"], "MaxAgeSeconds": 600}]})
 if os.environ.get("EXPORT_QUEUE_URL"):
     boto3.client("sqs", **ENDPOINT).create_queue(QueueName=os.environ["EXPORT_QUEUE_URL"].rsplit("/", 1)[-1])
 

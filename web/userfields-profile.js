@@ -10,6 +10,9 @@
 // sent; `hidden` fields never reach the element. When everything asked for is saved it dispatches `userfields-complete` (bubbles, composed) with
 // `detail: {jwt, user}`. `updateUserWithModal(names, options)` does the same in a modal dialog.
 //
+// `element.preview = {fields}` shows, with no session and no request, the form an end user
+// would get for that field configuration (the operator's dashboard uses it).
+//
 // Styling, through CSS custom properties on the element (or any ancestor):
 //   --userfields-font            font shorthand               (inherit)
 //   --userfields-gap             space between rows           (0.75rem)
@@ -72,7 +75,16 @@ export class UserfieldsProfile extends HTMLElement {
 
   constructor() {
     super();
-    this.attachShadow({ mode: "open" }).append(el("style", { text: STYLE }));
+    const shadow = this.attachShadow({ mode: "open" });
+    // A constructed sheet where the browser has them: a page with a strict
+    // Content-Security-Policy (no 'unsafe-inline' styles, as the dashboard's) still styles it.
+    if ("adoptedStyleSheets" in shadow && "replaceSync" in CSSStyleSheet.prototype) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(STYLE);
+      shadow.adoptedStyleSheets = [sheet];
+    } else {
+      shadow.append(el("style", { text: STYLE }));
+    }
     this.root = el("div");
     this.shadowRoot.append(this.root);
     this.uid = Math.random().toString(36).slice(2, 8);
@@ -115,7 +127,19 @@ export class UserfieldsProfile extends HTMLElement {
     return { ok: response.ok, status: response.status, data };
   }
 
+  /**
+   * Preview mode (the dashboard's): `element.preview = {fields}` shows the form an end user would
+   * get for that field configuration (every enabled field they may see), with no session and
+   * no request; saving it only says so. `null` ends the preview.
+   */
+  set preview(config) {
+    this.previewConfig = config;
+    this.restart();
+  }
+  get preview() { return this.previewConfig ?? null; }
+
   async start() {
+    if (this.previewConfig) return this.showPreview(this.previewConfig);
     if (!this.environmentId || !this.apiBase) return;
     if (!this.token) return this.showEmailStep();
     // The user (its missing fields) and the form's fields (`kyc` of the settings).
@@ -200,9 +224,15 @@ export class UserfieldsProfile extends HTMLElement {
     });
   }
 
-  showForm({ user, fields }) {
+  showPreview({ fields }) {
+    const shown = (fields || []).filter((f) => f.enabled !== false && (f.userAccess ?? "edit") !== "hidden");
+    if (!shown.length) return this.showStatus("No field is collected.");
+    this.showForm({ user: {}, fields: shown, wanted: shown, preview: true });
+  }
+
+  showForm({ user, fields, wanted: given, preview = false }) {
     const byName = new Map(fields.map((f) => [f.name, f]));
-    const wanted = this.requested
+    const wanted = given ? [...given] : this.requested
       ? this.requested.map((name) => byName.get(name)).filter(Boolean)
       : user.missingFields;
     if (!wanted.length) return this.complete(user);
@@ -232,6 +262,10 @@ export class UserfieldsProfile extends HTMLElement {
         else body[row.field.name] = value;
       }
       if (firstBad) return firstBad.focus();
+      if (preview) {
+        formError.textContent = "Preview: nothing is saved.";
+        return;
+      }
       submit.disabled = true;
       try {
         await this.save(body, rows, formError);
@@ -240,7 +274,7 @@ export class UserfieldsProfile extends HTMLElement {
       }
     });
     this.root.replaceChildren(form);
-    rows.find((r) => r.editable)?.focus();
+    if (!preview) rows.find((r) => r.editable)?.focus();
   }
 
   async save(body, rows, formError) {

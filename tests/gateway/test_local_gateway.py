@@ -184,6 +184,23 @@ class GatewayTest(unittest.TestCase):
         self.assert_kept_alive(response, "GET of a /web/ file")
         self.assert_next_request_works("a GET of a /web/ file")
 
+    def test_dashboard_is_served_under_its_content_security_policy(self):
+        response, data = self.send("GET", "/dashboard/")
+        self.assertEqual(response.status, 200, f"{response.status} {data[:200]!r}")
+        self.assertEqual(data, (ROOT / "web" / "dashboard" / "index.html").read_bytes())
+        policy = response.getheader("Content-Security-Policy") or ""
+        for directive in ("default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"):
+            self.assertIn(directive, policy)
+        self.assertNotIn("unsafe-inline", policy)
+        # The profile element beside it, as the deployed bucket lays them out.
+        response, data = self.send("GET", "/userfields-profile.js")
+        self.assertEqual((response.status, response.getheader("Content-Type")), (200, "text/javascript"))
+        self.assertEqual(data, (ROOT / "web" / "userfields-profile.js").read_bytes())
+        for escape in ("/dashboard/../../template.yaml", "/dashboard/%2e%2e/demo.html", "/dashboard/no-such.js"):
+            response, data = self.send("GET", escape)
+            self.assertEqual(response.status, 404, f"{escape}: {response.status} {data[:100]!r}")
+        self.assert_next_request_works("the dashboard's files")
+
     def test_options_with_body(self):
         response, data = self.send("OPTIONS", "/no/such/route", b"preflight body",
                                    {"Origin": "http://127.0.0.1:1"})
