@@ -61,3 +61,8 @@ created=$(./target/debug/userfields create-environment --name admin)
 admin_env=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["environmentId"])' "$created")
 admin_key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["apiKey"])' "$created")
 node tests/dynamic/admin_api.mjs "$gateway" "$admin_env" "$admin_key" "$sdk_key"
+# External authentication with an issuer the test makes, in an environment of its own.
+created=$(./target/debug/userfields create-environment --name external)
+external_env=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["environmentId"])' "$created")
+external_key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["apiKey"])' "$created")
+node tests/dynamic/external_auth.mjs "$gateway" "$external_env" "$external_key"

@@ -57,7 +57,7 @@ local_stack_env() {
   # (the development setting; never in AWS) and a short first retry.
   export EVENT_BUS_NAME=${EVENT_BUS_NAME:-userfields-events}
   export WEBHOOK_QUEUE_URL=${WEBHOOK_QUEUE_URL:-$AWS_ENDPOINT_URL/123456789012/userfields-webhooks.fifo}
-  export WEBHOOKS_ALLOW_LOOPBACK_HTTP=1 WEBHOOK_RETRY_BASE_SECONDS=${WEBHOOK_RETRY_BASE_SECONDS:-2}
+  export WEBHOOKS_ALLOW_LOOPBACK_HTTP=1 EXTERNAL_AUTH_ALLOW_LOOPBACK_HTTP=1 WEBHOOK_RETRY_BASE_SECONDS=${WEBHOOK_RETRY_BASE_SECONDS:-2}
   # The KMS key (moto here) each environment's JWT signing key is encrypted under, as the
   # stack's SigningKeysKmsKey; the CLI needs it to make and rotate signing keys. Locally it
   # seals webhook secrets too (the stack has a key of its own for them).

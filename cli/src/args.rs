@@ -66,6 +66,32 @@ pub enum Command {
     RevokeSigningKey { environment_id: Uuid, kid: String },
     /// Set the `aud` of the environment's tokens (default: the environment id).
     SetAudience { environment_id: Uuid, audience: String },
+    /// Trust an external issuer's tokens for sign-in (Cognito: iss https://cognito-idp.<region>.amazonaws.com/<pool id>, aud the app client id); enables external authentication.
+    TrustIssuer {
+        environment_id: Uuid,
+        #[arg(long)]
+        iss: String,
+        #[arg(long)]
+        aud: String,
+        #[arg(long)]
+        jwks_url: String,
+        /// The claim holding the external user id (default sub).
+        #[arg(long)]
+        user_id_claim: Option<String>,
+        #[arg(long)]
+        email_claim: Option<String>,
+        #[arg(long)]
+        email_verified_claim: Option<String>,
+        /// Comma-separated: RS256, ES256 (default RS256).
+        #[arg(long, value_delimiter = ',')]
+        algorithms: Option<Vec<String>>,
+    },
+    /// Stop trusting an external issuer.
+    DistrustIssuer {
+        environment_id: Uuid,
+        #[arg(long)]
+        iss: String,
+    },
     /// Set how long end-user sign-ins last (300 s to 90 days; default 7 days).
     SetSessionLength { environment_id: Uuid, seconds: i64 },
     /// Register EMAIL_FROM as an SES identity.

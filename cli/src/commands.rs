@@ -73,6 +73,18 @@ pub async fn set_audience(ctx: &AppContext, env: Uuid, audience: &str) -> Result
     Ok(())
 }
 
+pub async fn trust_issuer(ctx: &AppContext, env: Uuid, input: userfields::model::external_auth::IssuerInput) -> Result<(), ApiError> {
+    let config = environments::trust_issuer(&ctx.store, env, input, ctx.settings.external_auth_allow_loopback).await?;
+    eprintln!("{env} trusts {} issuer(s); external sign-in is on (containers pick it up within a minute)", config.issuers.len());
+    Ok(())
+}
+
+pub async fn distrust_issuer(ctx: &AppContext, env: Uuid, iss: &str) -> Result<(), ApiError> {
+    let config = environments::distrust_issuer(&ctx.store, env, iss).await?;
+    eprintln!("{env} trusts {} issuer(s); external sign-in is {}", config.issuers.len(), if config.enabled { "on" } else { "off" });
+    Ok(())
+}
+
 pub async fn set_session_length(ctx: &AppContext, env: Uuid, seconds: i64) -> Result<(), ApiError> {
     environments::set_session_length(&ctx.store, env, seconds).await?;
     eprintln!("sign-ins to {env} now last {seconds} s (tokens issued from now on)");

@@ -67,6 +67,19 @@ async fn run(ctx: &'static AppContext, sdk: &aws_config::SdkConfig, command: Com
         Command::RotateSigningKey { environment_id, lead } => c::rotate_signing_key(ctx, environment_id, lead).await,
         Command::RevokeSigningKey { environment_id, kid } => c::revoke_signing_key(ctx, environment_id, &kid).await,
         Command::SetAudience { environment_id, audience } => c::set_audience(ctx, environment_id, &audience).await,
+        Command::TrustIssuer { environment_id, iss, aud, jwks_url, user_id_claim, email_claim, email_verified_claim, algorithms } => {
+            let input = userfields::model::external_auth::IssuerInput {
+                iss: Some(iss),
+                aud: Some(aud),
+                jwks_url: Some(jwks_url),
+                user_id_claim,
+                email_claim,
+                email_verified_claim,
+                algorithms,
+            };
+            c::trust_issuer(ctx, environment_id, input).await
+        }
+        Command::DistrustIssuer { environment_id, iss } => c::distrust_issuer(ctx, environment_id, &iss).await,
         Command::SetSessionLength { environment_id, seconds } => c::set_session_length(ctx, environment_id, seconds).await,
         Command::VerifySender => c::verify_sender(ctx).await,
         Command::SwitchToUnique { environment_id, field } => c::switch_to_unique(ctx, environment_id, &field).await,

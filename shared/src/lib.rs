@@ -10,6 +10,7 @@ pub mod cache;
 pub mod codes;
 pub mod context;
 pub mod events;
+pub mod external_auth;
 pub mod email;
 pub mod error;
 pub mod handlers;

@@ -28,6 +28,9 @@ pub struct Settings {
     /// Local development only (WEBHOOKS_ALLOW_LOOPBACK_HTTP=1): webhook targets may be
     /// `http://127.0.0.1`. Off in AWS: every target is https to a public address.
     pub webhooks_allow_loopback: bool,
+    /// Local development only (EXTERNAL_AUTH_ALLOW_LOOPBACK_HTTP=1): an external issuer's JWKS
+    /// may be fetched from `http://127.0.0.1`.
+    pub external_auth_allow_loopback: bool,
     /// The first retry's wait in seconds (WEBHOOK_RETRY_BASE_SECONDS, default 30), doubling.
     pub webhook_retry_base_seconds: u64,
 }
@@ -77,6 +80,7 @@ impl Settings {
             webhook_queue_url: env::var("WEBHOOK_QUEUE_URL").ok().filter(|v| !v.is_empty()),
             webhook_kms_key_id: env::var("WEBHOOK_KMS_KEY_ID").ok().filter(|v| !v.is_empty()),
             webhooks_allow_loopback: env::var("WEBHOOKS_ALLOW_LOOPBACK_HTTP").is_ok_and(|v| v == "1"),
+            external_auth_allow_loopback: env::var("EXTERNAL_AUTH_ALLOW_LOOPBACK_HTTP").is_ok_and(|v| v == "1"),
             webhook_retry_base_seconds: env::var("WEBHOOK_RETRY_BASE_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30),
         })
     }

@@ -44,6 +44,7 @@ const ROUTES: &[&str] = &[
     "list-webhook-messages.json",
     "get-webhook-message.json",
     "redeliver-webhook-message.json",
+    "external-jwt-check.json",
 ];
 
 async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) -> (u16, Value) {
@@ -60,6 +61,7 @@ async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) ->
         f if f.contains("custom-field") => call!(custom_fields::handle, ctx, req).await,
         f if f.contains("export") => call!(exports::handle, ctx, req).await,
         f if f.contains("webhook") => call!(userfields::handlers::webhooks::handle, ctx, req).await,
+        "external-jwt-check.json" => call!(userfields::handlers::external_auth::handle, ctx, req).await,
         _ => call!(user_field_settings::handle, ctx, req).await,
     }
 }
@@ -169,7 +171,7 @@ async fn invalid_uuids_in_paths_are_400() {
     let env = environment(&ctx).await;
     for fixture in ROUTES {
         let needs_user = !fixture.contains("settings") && !fixture.ends_with("-environment.json") && !fixture.contains("custom-field") && !fixture.contains("export")
-            && !fixture.contains("webhook") && !fixture.contains("api-key")
+            && !fixture.contains("webhook") && !fixture.contains("api-key") && !fixture.contains("external")
             && !["create-user.json", "list-users.json", "bulk-create-users.json"].contains(fixture);
         let text = event_text(fixture, &env, needs_user.then(Uuid::new_v4));
         let param = match *fixture {
@@ -316,6 +318,7 @@ const END_USER_ROUTES: &[&str] = &[
     "sdk-revoke.json",
     "sdk-jwks.json",
     "jwks.json",
+    "external-auth-signin.json",
 ];
 
 async fn dispatch_end_user(ctx: &AppContext, fixture: &str, req: lambda_http::Request) -> (u16, Value) {
@@ -325,6 +328,7 @@ async fn dispatch_end_user(ctx: &AppContext, fixture: &str, req: lambda_http::Re
         f if f.starts_with("sdk-email-verifications") => sdk_email_verifications::handle(ctx, req).await,
         f if f.starts_with("sdk-users") => sdk_users::handle(ctx, req).await,
         "sdk-refresh.json" | "sdk-revoke.json" => sdk_session::handle(ctx, req).await,
+        "external-auth-signin.json" => userfields::handlers::external_auth::handle(ctx, req).await,
         _ => well_known::handle(ctx, req).await,
     };
     if resp.status().as_u16() == 204 {
@@ -345,6 +349,7 @@ async fn bad_bodies_and_tokens_get_a_4xx_on_the_end_user_routes() {
         "sdk-email-verifications-signin.json",
         "sdk-email-verifications-verify.json",
         "sdk-users-put.json",
+        "external-auth-signin.json",
     ] {
         for (case, body) in bad_bodies() {
             let mut raw: Value = serde_json::from_str(&event_text(fixture, &env, None).replace("{{token}}", &token)).unwrap();

@@ -11,6 +11,7 @@ mod custom_fields;
 mod dynamic_conformance;
 mod email_verification;
 mod exports;
+mod external_auth;
 mod faults;
 mod field_access;
 mod field_settings;

@@ -54,6 +54,46 @@ fn request_fixtures_match_their_schemas() {
     check(&doc, "ExportCreateRequest", &body("create-export.json"));
     check(&doc, "WebhookCreateRequest", &body("create-webhook.json"));
     check(&doc, "WebhookCreateRequest", &body("update-webhook.json"));
+    check(&doc, "ExternalAuthSigninRequest", &body("external-auth-signin.json"));
+    check(&doc, "ExternalJwtCheckRequest", &body("external-jwt-check.json"));
+}
+
+#[tokio::test]
+async fn external_auth_responses_match_the_document() {
+    use userfields_tests::external_issuer::Issuer;
+    use userfields_tests::sign_in::*;
+    let doc = document();
+    let ctx = context().await;
+    let env = signin_environment(&ctx).await;
+    let issuer = Issuer::start().await;
+    let (_, read) = call!(user_field_settings::handle, &ctx, event("get-environment.json", &env, None)).await;
+    check(&doc, "ProjectEnvironment", &read);
+    let mut settings = read["settings"].clone();
+    settings["security"] = json!({"externalAuth": issuer.config(), "externalAuthIssuers": [{"iss": "https://b.example.com/", "aud": "b", "jwksUrl": "https://b.example.com/jwks"}]});
+    let mut raw: Value = serde_json::from_str(&event_text("put-environment.json", &env, None)).unwrap();
+    raw["body"] = json!(settings.to_string());
+    let (status, saved) = call!(user_field_settings::handle, &ctx, request(&raw.to_string())).await;
+    assert_eq!(status, 200, "{saved}");
+    check(&doc, "ProjectSettings", &saved);
+    let (_, read) = call!(user_field_settings::handle, &ctx, event("get-environment.json", &env, None)).await;
+    check(&doc, "ProjectEnvironment", &read);
+
+    let token = issuer.token(&issuer.claims("doc-sub", Some(&format!("doc.{}@example.com", uuid::Uuid::new_v4().simple())), true));
+    let signin = end_user_event("external-auth-signin.json", &env, "", Some(&json!({"jwt": token})), IP);
+    let (status, signed) = call!(userfields::handlers::external_auth::handle, &ctx, signin).await;
+    assert_eq!(status, 200, "{signed}");
+    check(&doc, "VerifyResponse", &signed);
+    let (_, me) = get_sdk_user(&ctx, &env, &token_of(&signed)).await;
+    check(&doc, "SdkUser", &me);
+    let mut raw: Value = serde_json::from_str(&event_text("external-jwt-check.json", &env, None)).unwrap();
+    for encoded in [token.as_str(), "nope"] {
+        raw["body"] = json!(json!({"encodedJwt": encoded}).to_string());
+        let (_, verdict) = call!(userfields::handlers::external_auth::handle, &ctx, request(&raw.to_string())).await;
+        check(&doc, "ExternalJwtCheckResponse", &verdict);
+    }
+    let refused = call!(userfields::handlers::external_auth::handle, &ctx, end_user_event("external-auth-signin.json", &env, "", Some(&json!({"jwt": "a.b.c"})), IP)).await;
+    assert_eq!(refused.0, 401);
+    check(&doc, "Error", &refused.1);
 }
 
 #[tokio::test]

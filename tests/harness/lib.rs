@@ -3,6 +3,7 @@
 //! through the handlers as API Gateway would deliver them.
 
 pub mod events;
+pub mod external_issuer;
 pub mod fault_proxy;
 pub mod sign_in;
 
@@ -73,6 +74,7 @@ fn test_settings(endpoint: &str, email_from: &str, table: &str) -> Settings {
         webhook_queue_url: Some(format!("{endpoint}/123456789012/{table}-webhooks.fifo")),
         webhook_kms_key_id: None,
         webhooks_allow_loopback: true,
+        external_auth_allow_loopback: true,
         webhook_retry_base_seconds: 1,
     }
 }

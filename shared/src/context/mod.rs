@@ -43,6 +43,8 @@ pub struct AppContext {
     pub(crate) unknown_keys: TtlCache<String, ()>,
     pub(crate) fields: TtlCache<Uuid, CompiledFields>,
     pub keyring: Keyring,
+    /// Trusted external issuers' key sets.
+    pub jwks: crate::external_auth::JwksCache,
     environments: TtlCache<Uuid, EnvironmentRecord>,
     /// The export functions' S3 and SQS clients, built at their first use: no other function
     /// pays for them at init.
@@ -69,6 +71,7 @@ impl AppContext {
             unknown_keys: TtlCache::new(UNKNOWN_KEY_CACHE_TTL),
             fields: TtlCache::new(FIELDS_CACHE_TTL),
             keyring: Keyring::new(sdk),
+            jwks: Default::default(),
             environments: TtlCache::new(ENVIRONMENT_CACHE_TTL),
             exports: std::sync::OnceLock::new(),
             events: std::sync::OnceLock::new(),
@@ -121,6 +124,11 @@ impl AppContext {
     /// After this container saved a configuration, its own next requests see it at once.
     pub fn fields_changed(&self, env: Uuid, settings: Arc<FieldSettings>, version: u64) {
         self.fields.put(env, CompiledFields { settings, version });
+    }
+
+    /// Drops this container's copy of `env`'s item, after this container changed it.
+    pub fn forget_environment(&self, env: Uuid) {
+        self.environments.remove(&env);
     }
 
     /// The environment's item (its signing key and session length), cached for

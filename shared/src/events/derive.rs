@@ -68,6 +68,7 @@ pub fn events(record: &StreamRecord, subject: &Subject, fields: &FieldSettings) 
         subject_user_id: user.id,
         actor: user.changed_by.clone(),
         changed_fields: changed,
+        external_user_id: user.credentials(crate::model::credentials::CredentialFormat::ExternalUser).next().map(|c| c.public_identifier.clone()),
         timestamp,
         data: serde_json::to_value(UserView::new(user, fields, false)).unwrap_or_default(),
     };
@@ -106,6 +107,7 @@ pub fn events(record: &StreamRecord, subject: &Subject, fields: &FieldSettings) 
                 subject_user_id: session.user_id,
                 actor: started.then_some(crate::model::actor::Actor::EndUser),
                 changed_fields: None,
+                external_user_id: session.external_user_id.clone(),
                 timestamp,
                 data: serde_json::json!({
                     "sessionId": session.sid,

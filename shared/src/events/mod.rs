@@ -40,6 +40,10 @@ pub struct Event {
     /// For `user.updated`: the names of the fields that changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_fields: Option<Vec<String>>,
+    /// The user's identity at a trusted external issuer, when it has one (for a session, the
+    /// one it began with).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_user_id: Option<String>,
     /// When the write committed (the stream record's time).
     pub timestamp: Timestamp,
     /// The user as the API returns it, or the session.

@@ -57,21 +57,31 @@ pub enum Sent {
     Failed(String),
 }
 
-pub async fn post(url: &WebhookUrl, allow_loopback: bool, headers: &[(&str, String)], body: Bytes) -> Sent {
+type Pooled = Client<hyper_rustls::HttpsConnector<HttpConnector<Pinned>>, Full<Bytes>>;
+
+/// A client that connects only to the addresses `url`'s host resolves to now, each checked.
+async fn checked_client(url: &WebhookUrl, allow_loopback: bool) -> Result<Pooled, String> {
     let found = match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((url.host(), url.port()))).await {
         Ok(Ok(found)) => found.collect::<Vec<_>>(),
-        Ok(Err(_)) => return Sent::Failed("the host does not resolve".into()),
-        Err(_) => return Sent::Failed("the host did not resolve in time".into()),
+        Ok(Err(_)) => return Err("the host does not resolve".into()),
+        Err(_) => return Err("the host did not resolve in time".into()),
     };
     let allowed: Vec<SocketAddr> = found.iter().copied().filter(|a| url.may_connect(a.ip(), allow_loopback)).collect();
     if allowed.is_empty() || allowed.len() != found.len() {
-        return Sent::Failed("the host resolves to an address of a private or reserved network".into());
+        return Err("the host resolves to an address of a private or reserved network".into());
     }
     let mut tcp = HttpConnector::new_with_resolver(Pinned(Arc::new(allowed)));
     tcp.enforce_http(false);
     tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));
     let connector = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(TLS.clone()).https_or_http().enable_http1().wrap_connector(tcp);
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
+    Ok(Client::builder(TokioExecutor::new()).build(connector))
+}
+
+pub async fn post(url: &WebhookUrl, allow_loopback: bool, headers: &[(&str, String)], body: Bytes) -> Sent {
+    let client = match checked_client(url, allow_loopback).await {
+        Ok(client) => client,
+        Err(why) => return Sent::Failed(why),
+    };
     let mut request = http::Request::post(url.as_str());
     for (name, value) in headers {
         request = request.header(*name, value.as_str());
@@ -87,6 +97,27 @@ pub async fn post(url: &WebhookUrl, allow_loopback: bool, headers: &[(&str, Stri
         Ok(Err(e)) => Sent::Failed(format!("no answer: {}", short(&e.to_string()))),
         Err(_) => Sent::Failed(format!("no answer within {} s", SEND_TIMEOUT.as_secs())),
     }
+}
+
+/// What a GET answered: its status, `Cache-Control` and at most `limit` bytes of body.
+pub struct Fetched {
+    pub status: u16,
+    pub cache_control: Option<String>,
+    pub body: Bytes,
+}
+
+/// GETs `url` as [`post`] sends (addresses checked and pinned), within `timeout` in all.
+pub async fn get(url: &WebhookUrl, allow_loopback: bool, limit: usize, timeout: Duration) -> Result<Fetched, String> {
+    let work = async {
+        let client = checked_client(url, allow_loopback).await?;
+        let request = http::Request::get(url.as_str()).header("accept", "application/json").body(Full::new(Bytes::new())).map_err(|_| "the request could not be built".to_string())?;
+        let response = client.request(request).await.map_err(|e| format!("no answer: {}", short(&e.to_string())))?;
+        let status = response.status().as_u16();
+        let cache_control = response.headers().get("cache-control").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = http_body_util::Limited::new(response.into_body(), limit).collect().await.map_err(|_| format!("the answer is over {limit} bytes or broke off"))?;
+        Ok(Fetched { status, cache_control, body: body.to_bytes() })
+    };
+    tokio::time::timeout(timeout, work).await.unwrap_or_else(|_| Err(format!("no answer within {} s", timeout.as_secs())))
 }
 
 fn short(text: &str) -> String {

@@ -6,6 +6,7 @@ pub mod create_user;
 pub mod custom_fields;
 pub mod delete_user;
 pub mod export_worker;
+pub mod external_auth;
 pub mod exports;
 pub mod get_user;
 pub mod list_missing_fields;

@@ -25,6 +25,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::project_settings::ProjectSettings;
 use crate::http::{environment_id, json_body, json_response, json_value, last_segment, respond};
 use crate::model::field_settings::FieldSettings;
+use crate::model::external_auth::ExternalAuth;
 use crate::model::field_spec::FieldSpec;
 use crate::context::prefetch::Reads;
 use lambda_http::http::{Method, StatusCode};
@@ -59,15 +60,29 @@ async fn route(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
         Method::GET if as_dynamic => environment(ctx, env, &read.fields).await,
         Method::GET => Ok(json_response(StatusCode::OK, &json!({ "fields": read.fields.specs() }))),
         Method::PUT => {
-            let fields = if as_dynamic { kyc_of(req, &read.fields)? } else { json_body::<SettingsBody>(req)?.fields };
+            // Dynamic's body: the field list, and the external issuers (both checked before
+            // either is saved).
+            let (fields, external) = if as_dynamic {
+                let mut body: Map<String, Value> = json_body(req)?;
+                let external = external_auth_of(ctx, env, body.remove("security")).await?;
+                (kyc_of(body, &read.fields)?, external)
+            } else {
+                (json_body::<SettingsBody>(req)?.fields, None)
+            };
             let settings = FieldSettings::parse(fields)?;
             let specs = settings.specs();
             let saved =
                 save_field_settings(ctx, env, &read.fields, read.fields_version, settings, Some(MAX_USERS_ONLINE)).await?;
             tracing::info!(version = saved.version, fields = specs.len(), "field settings saved");
+            if let Some(config) = external {
+                ctx.store.set_external_auth(env, &config).await?;
+                ctx.forget_environment(env);
+                tracing::info!(issuers = config.issuers.len(), enabled = config.enabled, "external authentication saved");
+            }
             if as_dynamic {
                 let environment = ctx.environment(env).await?;
-                return Ok(json_response(StatusCode::OK, &ProjectSettings::new(&environment.name, specs.iter().collect())));
+                let settings = ProjectSettings::new(&environment.name, specs.iter().collect()).with_security(security_view(&environment));
+                return Ok(json_response(StatusCode::OK, &settings));
             }
             let mut body = json!({ "fields": specs });
             if !saved.skipped.is_empty() {
@@ -103,14 +118,38 @@ async fn impact(ctx: &AppContext, req: &Request, env: Uuid) -> ApiResult<Respons
 async fn environment(ctx: &AppContext, env: Uuid, fields: &FieldSettings) -> ApiResult<Response<Body>> {
     let environment = ctx.environment(env).await?;
     let kyc = fields.fields().iter().map(|f| &f.spec).collect();
-    Ok(json_response(StatusCode::OK, &json!({ "id": env, "settings": ProjectSettings::new(&environment.name, kyc) })))
+    let settings = ProjectSettings::new(&environment.name, kyc).with_security(security_view(&environment));
+    Ok(json_response(StatusCode::OK, &json!({ "id": env, "settings": settings })))
+}
+
+fn security_view(environment: &crate::store::EnvironmentRecord) -> Value {
+    environment.external_auth.clone().unwrap_or_default().security_view()
+}
+
+/// `security.externalAuth` (Dynamic's, one issuer) and `security.externalAuthIssuers` (ours, the
+/// others) of a PUT: the configuration to save, when either is present and changes it. The rest
+/// of `security` is Dynamic's and not stored here.
+async fn external_auth_of(ctx: &AppContext, env: Uuid, security: Option<Value>) -> ApiResult<Option<ExternalAuth>> {
+    let Some(Value::Object(mut security)) = security else { return Ok(None) };
+    let (primary, further) = (security.remove("externalAuth"), security.remove("externalAuthIssuers"));
+    if primary.is_none() && further.is_none() {
+        return Ok(None);
+    }
+    let primary = primary.filter(|v| !v.is_null()).map(|v| json_value_at(v, "security.externalAuth")).transpose()?;
+    let further = further.filter(|v| !v.is_null()).map(|v| json_value_at(v, "security.externalAuthIssuers")).transpose()?;
+    let current = ctx.environment(env).await?.external_auth.unwrap_or_default();
+    let config = ExternalAuth::parse(primary, further, &current, ctx.settings.external_auth_allow_loopback)?;
+    Ok((config != current).then_some(config))
+}
+
+fn json_value_at<T: serde::de::DeserializeOwned>(value: Value, field: &str) -> ApiResult<T> {
+    serde_json::from_value(value).map_err(|e| ApiError::bad_request("invalid_external_auth", format!("{field}: {e}")).field(field))
 }
 
 /// The field list of a `ProjectSettings` body: its `kyc` (required; the other sections are
 /// Dynamic's and not stored here). Dynamic's own client drops what its model does not name, so
 /// an entry without `userAccess`, `writeOnce` or `searchable` keeps the current field's.
-fn kyc_of(req: &Request, current: &FieldSettings) -> ApiResult<Vec<FieldSpec>> {
-    let mut body: Map<String, Value> = json_body(req)?;
+fn kyc_of(mut body: Map<String, Value>, current: &FieldSettings) -> ApiResult<Vec<FieldSpec>> {
     let Some(Value::Array(mut kyc)) = body.remove("kyc") else {
         return Err(ApiError::bad_request("bad_request", "settings need kyc, the field list.").field("kyc"));
     };

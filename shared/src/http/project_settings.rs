@@ -36,4 +36,10 @@ impl<'a> ProjectSettings<'a> {
             security: json!({}),
         }
     }
+
+    /// `security`: the environment's external issuers (`ExternalAuth::security_view`).
+    pub fn with_security(mut self, security: Value) -> Self {
+        self.security = security;
+        self
+    }
 }

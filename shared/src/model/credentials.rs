@@ -24,6 +24,8 @@ pub enum CredentialFormat {
     Email,
     Blockchain,
     Oauth,
+    /// An identity of a trusted external issuer (its user id claim), unique per issuer.
+    ExternalUser,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,6 +79,9 @@ pub struct Credential {
     pub oauth_account_photos: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_metadata: Option<Map<String, Value>>,
+    /// The issuer of an external identity (`public_identifier` is its user id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_issuer: Option<String>,
     /// When it was added or last verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<Timestamp>,
@@ -101,6 +106,7 @@ impl Credential {
             oauth_emails: None,
             oauth_account_photos: None,
             oauth_metadata: None,
+            external_issuer: None,
             verified_at: Some(at),
         }
     }
@@ -133,6 +139,11 @@ impl Credential {
         }
     }
 
+    /// An external issuer's identity.
+    pub fn external(issuer: &str, user_id: &str, at: Timestamp) -> Self {
+        Self { external_issuer: Some(issuer.to_string()), ..Self::blank(CredentialFormat::ExternalUser, user_id.to_string(), at) }
+    }
+
     /// The uniqueness claim this credential holds, if its format is unique per environment:
     /// a wallet per chain (`wallet:ETH`, which EVM shares), an OAuth account per provider (`oauth:github`).
     pub fn claim(&self) -> Option<(String, String)> {
@@ -143,6 +154,9 @@ impl Credential {
             }
             CredentialFormat::Oauth => {
                 Some((format!("oauth:{}", self.oauth_provider.as_deref()?), self.oauth_account_id.clone()?))
+            }
+            CredentialFormat::ExternalUser => {
+                Some((format!("external:{}", self.external_issuer.as_deref()?), self.public_identifier.clone()))
             }
             CredentialFormat::Email => None,
         }
@@ -394,7 +408,10 @@ pub struct DynamicCredential<'a> {
     oauth_account_photos: Option<&'a [String]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     oauth_metadata: Option<&'a Map<String, Value>>,
-    /// Only an email credential signs in here (by its code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_issuer: Option<&'a str>,
+    /// An email credential signs in here (by its code), and an external identity (by its
+    /// issuer's token).
     #[serde(rename = "signInEnabled")]
     sign_in_enabled: bool,
     #[serde(rename = "verifiedAt", skip_serializing_if = "Option::is_none")]
@@ -420,7 +437,8 @@ impl<'a> DynamicCredential<'a> {
             oauth_emails: c.oauth_emails.as_deref(),
             oauth_account_photos: c.oauth_account_photos.as_deref(),
             oauth_metadata: c.oauth_metadata.as_ref(),
-            sign_in_enabled: c.format == CredentialFormat::Email,
+            external_issuer: c.external_issuer.as_deref(),
+            sign_in_enabled: matches!(c.format, CredentialFormat::Email | CredentialFormat::ExternalUser),
             verified_at: c.verified_at,
         }
     }

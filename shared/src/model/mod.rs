@@ -7,6 +7,7 @@ pub mod claims;
 mod country;
 pub mod credentials;
 pub mod custom_field;
+pub mod external_auth;
 pub mod field_access;
 pub mod field_impact;
 pub mod field_settings;

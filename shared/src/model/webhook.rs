@@ -64,7 +64,12 @@ pub struct WebhookUrl {
 
 impl WebhookUrl {
     pub fn parse(text: &str, allow_loopback: bool) -> Result<Self, Rejection> {
-        let bad = |why: &str| Rejection::invalid("invalid_webhook_url", format!("url {why}.")).field("url");
+        Self::parse_named(text, allow_loopback, "invalid_webhook_url", "url")
+    }
+
+    /// [`Self::parse`] for a URL the request names `field`, refused with `code`.
+    pub fn parse_named(text: &str, allow_loopback: bool, code: &'static str, field: &str) -> Result<Self, Rejection> {
+        let bad = |why: &str| Rejection::invalid(code, format!("{field} {why}.")).field(field);
         if text.len() > MAX_URL_CHARS {
             return Err(bad(&format!("is at most {MAX_URL_CHARS} characters")));
         }

@@ -5,6 +5,7 @@ use super::api_keys::record;
 use crate::auth::api_keys::{api_key_hash, new_api_key, NewApiKey};
 use crate::auth::scopes::Scopes;
 use crate::error::ApiError;
+use crate::model::external_auth::{ExternalAuth, IssuerInput};
 use crate::model::field_settings::FieldSettings;
 use crate::model::values::Timestamp;
 use crate::store::{Store, StoreError};
@@ -27,6 +28,23 @@ pub async fn set_audience(store: &Store, env: Uuid, audience: &str) -> Result<()
         return Err(ApiError::bad_request("invalid_audience", "An audience is 1 to 256 characters, none of them control characters."));
     }
     Ok(store.set_audience(env, audience).await?)
+}
+
+/// Trusts `input`'s issuer in `env` (replacing one of the same `iss`) and enables external
+/// authentication.
+pub async fn trust_issuer(store: &Store, env: Uuid, input: IssuerInput, allow_loopback: bool) -> Result<ExternalAuth, ApiError> {
+    let current = store.environment(env).await?.ok_or(StoreError::NoEnvironment)?.external_auth.unwrap_or_default();
+    let config = current.with_issuer(input, allow_loopback)?;
+    store.set_external_auth(env, &config).await?;
+    Ok(config)
+}
+
+/// Stops trusting the issuer `iss` in `env`.
+pub async fn distrust_issuer(store: &Store, env: Uuid, iss: &str) -> Result<ExternalAuth, ApiError> {
+    let current = store.environment(env).await?.ok_or(StoreError::NoEnvironment)?.external_auth.unwrap_or_default();
+    let config = current.without_issuer(iss);
+    store.set_external_auth(env, &config).await?;
+    Ok(config)
 }
 
 /// Sets how long sign-ins to `env` last (tokens issued from then on).

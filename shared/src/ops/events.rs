@@ -50,6 +50,9 @@ pub fn event_detail(event: &Event) -> Value {
     if let Some(key) = event.api_key_id() {
         detail["apiKeyId"] = json!(key);
     }
+    if let Some(external) = &event.external_user_id {
+        detail["externalUserId"] = json!(external);
+    }
     if let Some(changed) = &event.changed_fields {
         detail["changedFields"] = json!(changed);
     }

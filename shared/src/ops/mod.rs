@@ -10,6 +10,7 @@ pub mod delete_user;
 pub mod environments;
 pub mod deliver;
 pub mod events;
+pub mod external_sign_in;
 pub mod exports;
 pub mod field_impact;
 pub mod save_field_settings;

@@ -55,7 +55,7 @@ pub struct SignedInUser {
 }
 
 /// Signs both tokens of `user` in `session` under `fields` (two RS256 signatures, one key read).
-async fn sign_tokens(
+pub(crate) async fn sign_tokens(
     ctx: &AppContext,
     env: Uuid,
     environment: &EnvironmentRecord,

@@ -21,12 +21,15 @@ pub struct Session {
     pub expires_at: Timestamp,
     /// DynamoDB TTL (Unix seconds); removal is lazy, so `expires_at` is checked on every read.
     pub ttl: i64,
+    /// The external issuer's user id, when the session began with its token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_user_id: Option<String>,
 }
 
 impl Session {
     pub fn new(user_id: Uuid, now: Timestamp, length_seconds: i64) -> Self {
         let expires_at = now.plus_seconds(length_seconds);
-        Self { sid: Uuid::new_v4(), user_id, created_at: now, expires_at, ttl: expires_at.unix() }
+        Self { sid: Uuid::new_v4(), user_id, created_at: now, expires_at, ttl: expires_at.unix(), external_user_id: None }
     }
 
     pub fn is_live(&self, now: Timestamp) -> bool {

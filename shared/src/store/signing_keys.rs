@@ -63,6 +63,9 @@ pub struct EnvironmentRecord {
     /// The tokens' `aud`; the environment id when absent.
     #[serde(default)]
     pub audience: Option<String>,
+    /// The trusted external issuers (`model::external_auth`); none when absent.
+    #[serde(default)]
+    pub external_auth: Option<crate::model::external_auth::ExternalAuth>,
 }
 
 impl EnvironmentRecord {
@@ -171,6 +174,15 @@ impl Store {
         let mut tx = Tx::default();
         let condition = Condition::new("attribute_exists(pk)").with(":a", string_attr(audience));
         tx.update(&self.table, key_attrs(&keys::environment(env)), "SET audience = :a", condition, Guard::Environment);
+        self.run(tx).await
+    }
+
+    /// Sets `env`'s external authentication (tokens of those issuers sign in from then on).
+    pub async fn set_external_auth(&self, env: Uuid, config: &crate::model::external_auth::ExternalAuth) -> Result<(), StoreError> {
+        let mut tx = Tx::default();
+        let value = serde_dynamo::to_attribute_value(config).expect("a configuration always serializes");
+        let condition = Condition::new("attribute_exists(pk)").with(":x", value);
+        tx.update(&self.table, key_attrs(&keys::environment(env)), "SET externalAuth = :x", condition, Guard::Environment);
         self.run(tx).await
     }
 

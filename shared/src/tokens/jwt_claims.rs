@@ -39,6 +39,9 @@ pub struct TokenClaims {
     pub last_verified_credential_id: Option<Uuid>,
     /// Space-separated, as OAuth and API Gateway's JWT authorizer read it.
     pub scope: String,
+    /// The external issuer's user id, for a session begun with its token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_user_id: Option<String>,
 }
 
 /// A session's two tokens, as Dynamic answers them: `jwt` ([`FullClaims`]) and `minifiedJwt`
@@ -88,6 +91,7 @@ impl TokenClaims {
             email_verified: email.map(|_| user.profile.email_verified_at.is_some()),
             last_verified_credential_id: user.last_verified_credential_id,
             scope: scope.to_string(),
+            external_user_id: session.external_user_id.clone(),
         }
     }
 
