@@ -534,3 +534,32 @@ async fn webhook_routes_refuse_strangers_and_bad_requests() {
         None,
     );
 }
+
+#[tokio::test]
+async fn an_external_sign_in_names_the_external_user_in_its_events() {
+    use userfields_tests::external_issuer::Issuer;
+    let ctx = webhooks_context(true).await;
+    let env = userfields_tests::sign_in::signin_environment(&ctx).await;
+    let issuer = Issuer::start().await;
+    let mut settings = call!(user_field_settings::handle, &ctx, event("get-environment.json", &env, None)).await.1["settings"].clone();
+    settings["security"] = json!({"externalAuth": issuer.config()});
+    let mut raw: Value = serde_json::from_str(&event_text("put-environment.json", &env, None)).unwrap();
+    raw["body"] = json!(settings.to_string());
+    assert_eq!(call!(user_field_settings::handle, &ctx, request(&raw.to_string())).await.0, 200);
+    let receiver = Receiver::start().await;
+    let mut stream = StreamReader::new(&ctx).await;
+    assert_eq!(create_hook(&ctx, &env, &receiver.url("/x"), json!(["user.created", "user.session.created"])).await.0, 201);
+
+    let token = issuer.token(&issuer.claims("ext-42", None, false));
+    let body = json!({"jwt": token});
+    let req = userfields_tests::sign_in::end_user_event("external-auth-signin.json", &env, "", Some(&body), userfields_tests::sign_in::IP);
+    let (status, signed) = call!(userfields::handlers::external_auth::handle, &ctx, req).await;
+    assert_eq!(status, 200, "{signed}");
+    settle(&ctx, &mut stream).await;
+    let got: Vec<Value> = receiver.at("/x").iter().map(|r| r.json()).collect();
+    let names: Vec<&str> = got.iter().map(|m| m["eventName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["user.created", "user.session.created"]);
+    for message in &got {
+        assert_eq!(message["externalUserId"], "ext-42", "{message}");
+    }
+}
