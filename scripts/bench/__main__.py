@@ -36,6 +36,7 @@ from measure import Launch, calls_between, measure
 from processes import cleanup, start_moto
 from proxy import CallCounter, aws_json, calibrate_hop, make_proxy
 from report import ms, report
+from external_issuer import AUDIENCE, Issuer
 from workload import Seeder, Workload
 
 
@@ -131,6 +132,8 @@ def main() -> int:
         # The functions that send or check codes read the code-hashing key from Secrets Manager at init.
         "OTP_HMAC_KEY_SECRET": config.OTP_SECRET,
         "PUBLIC_BASE_URL": "https://bench.userfields.test",
+        # The external issuer's JWKS is served on loopback (external_issuer.py).
+        "EXTERNAL_AUTH_ALLOW_LOOPBACK_HTTP": "1",
         "RUST_LOG": os.environ.get("RUST_LOG", "info"),
         # The exports row queues its job here (the worker is not run: its throughput is its own
         # measurement, docs/benchmarks.md).
@@ -154,6 +157,11 @@ def main() -> int:
     work.users["main"] = work.new_user()
     work.users["verify"] = work.new_user()
     work.signed_in(sign_in(base_env, work))
+    # The external-auth row: the environment trusts a local issuer; its token makes a user at the
+    # first invoke and signs that user in at every later one.
+    issuer = Issuer()
+    cli(base_env, "trust-issuer", work.env_id, "--iss", issuer.iss, "--aud", AUDIENCE, "--jwks-url", issuer.jwks_url)
+    work.external_jwt = issuer.token("bench-external-1", f"ext{work.tag}@example.com")
     log(f"environment {work.env_id}, users {work.users}")
     hop = calibrate_hop(proxy.server_address[1], counter, config.TABLE)
     log(f"proxy hop: {ms(hop)} ms per call")

@@ -79,6 +79,7 @@ class Workload:
         self.n = 0
         self.users = {"main": "", "verify": "", "signed-in": ""}
         self.token = ""
+        self.external_jwt = ""
         self.session = ""
         self.seeded = 0
 
@@ -116,7 +117,7 @@ class Workload:
         self.n += 1
         row = config.row(name)
         values = {"tag": self.tag, "n": self.n, "ip": f"10.{self.n // 65536 % 256}.{self.n // 256 % 256}.{self.n % 256}"}
-        subs = {"environmentId": self.env_id, "apiKey": self.api_key, "token": self.token,
+        subs = {"environmentId": self.env_id, "apiKey": self.api_key, "token": self.token, "externalJwt": self.external_jwt,
                 "userId": self.users[row.get("user", "main")]}
         match row.get("seed"):
             case "user":
