@@ -2,7 +2,8 @@
 // scripts/browser_test.sh starts: an issuer made here (its RSA key, its JWKS on loopback),
 // configured with EnvironmentsApi.updateProjectSettings (`security.externalAuth`, Dynamic's
 // shape), a sample token judged by ExternalJwtApi.checkExternalJwt, and SDKApi.externalAuthSignin
-// binding the pre-signup record UsersApi.createUser made. Loopback only; no telemetry.
+// binding the pre-signup record UsersApi.createUser made; @dynamic-labs-sdk/client's
+// signInWithExternalJwt. Loopback only; no telemetry.
 //
 //   node tests/dynamic/external_auth.mjs GATEWAY_URL ENVIRONMENT_ID API_KEY
 import assert from "node:assert/strict";
@@ -10,7 +11,8 @@ import { createSign, generateKeyPairSync, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { Configuration, EnvironmentsApi, ExternalJwtApi, UsersApi } from "@dynamic-labs/sdk-api";
 import { Configuration as CoreConfiguration, SDKApi } from "@dynamic-labs/sdk-api-core";
-import { loopbackOnly } from "./node_services.mjs";
+import { createDynamicClient, initializeClient, signInWithExternalJwt } from "@dynamic-labs-sdk/client";
+import { loopbackOnly, memoryKeychain, memoryStorage } from "./node_services.mjs";
 
 const [gateway, environmentId, apiKey] = process.argv.slice(2);
 assert.ok(gateway && environmentId && apiKey, "usage: external_auth.mjs GATEWAY ENVIRONMENT_ID API_KEY");
@@ -66,5 +68,20 @@ const refused = await sdk.externalAuthSignin({ environmentId, externalAuthSignin
 assert.ok(refused instanceof Response, String(refused));
 assert.equal(refused.status, 401);
 assert.equal((await refused.json()).code, "token_expired");
+
+// Dynamic's framework-free client: signInWithExternalJwt, a new user (no email in the token).
+const client = createDynamicClient({
+  environmentId,
+  autoInitialize: false,
+  logLevel: "error",
+  instrumentation: { enabled: false },
+  coreConfig: { apiBaseUrl: gateway, fetch: (url, init) => globalThis.fetch(url, init), storageAdapter: memoryStorage(), keychain: memoryKeychain() },
+});
+await initializeClient(client);
+assert.equal(client.initStatus, "finished", String(client.initError));
+await signInWithExternalJwt({ externalJwt: token({ sub: "node-sub-2" }) }, client);
+assert.ok(client.user?.id, "the client holds the signed-in user");
+assert.notEqual(client.user.id, pre.user.id);
+assert.ok(client.user.verifiedCredentials.some((c) => c.format === "externalUser" && c.publicIdentifier === "node-sub-2"));
 jwks.close();
-console.log("dynamic external auth: updateProjectSettings (security.externalAuth), checkExternalJwt, externalAuthSignin (pre-signup bound, external_user_id), a refused token passed");
+console.log("dynamic external auth: updateProjectSettings (security.externalAuth), checkExternalJwt, externalAuthSignin (pre-signup bound, external_user_id), a refused token, the client's signInWithExternalJwt passed");
