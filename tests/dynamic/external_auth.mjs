@@ -11,8 +11,8 @@ import { createSign, generateKeyPairSync, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { Configuration, EnvironmentsApi, ExternalJwtApi, UsersApi } from "@dynamic-labs/sdk-api";
 import { Configuration as CoreConfiguration, SDKApi } from "@dynamic-labs/sdk-api-core";
-import { createDynamicClient, initializeClient, signInWithExternalJwt } from "@dynamic-labs-sdk/client";
-import { loopbackOnly, memoryKeychain, memoryStorage } from "./node_services.mjs";
+import { signInWithExternalJwt } from "@dynamic-labs-sdk/client";
+import { dynamicClient, loopbackOnly } from "./node_services.mjs";
 
 const [gateway, environmentId, apiKey] = process.argv.slice(2);
 assert.ok(gateway && environmentId && apiKey, "usage: external_auth.mjs GATEWAY ENVIRONMENT_ID API_KEY");
@@ -70,14 +70,7 @@ assert.equal(refused.status, 401);
 assert.equal((await refused.json()).code, "token_expired");
 
 // Dynamic's framework-free client: signInWithExternalJwt, a new user (no email in the token).
-const client = createDynamicClient({
-  environmentId,
-  autoInitialize: false,
-  logLevel: "error",
-  instrumentation: { enabled: false },
-  coreConfig: { apiBaseUrl: gateway, fetch: (url, init) => globalThis.fetch(url, init), storageAdapter: memoryStorage(), keychain: memoryKeychain() },
-});
-await initializeClient(client);
+const client = await dynamicClient(environmentId, gateway);
 assert.equal(client.initStatus, "finished", String(client.initError));
 await signInWithExternalJwt({ externalJwt: token({ sub: "node-sub-2" }) }, client);
 assert.ok(client.user?.id, "the client holds the signed-in user");

@@ -1,5 +1,7 @@
 // What Dynamic's browser client gets from the browser, for Node: storage (instead of
-// localStorage) and a keychain of P-256 keys (instead of IndexedDB), both in memory.
+// localStorage) and a keychain of P-256 keys (instead of IndexedDB), both in memory; and that
+// client, built with them and instrumentation off.
+import { createDynamicClient, initializeClient } from "@dynamic-labs-sdk/client";
 import { webcrypto } from "node:crypto";
 
 export function memoryStorage() {
@@ -66,4 +68,18 @@ export async function codeFor(moto, email, after = null) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no code was sent to ${email}`);
+}
+
+/// Dynamic's framework-free client for `environmentId` at `gateway`, with instrumentation off and
+/// in-memory storage, initialised.
+export async function dynamicClient(environmentId, gateway) {
+  const client = createDynamicClient({
+    environmentId,
+    autoInitialize: false,
+    logLevel: "error",
+    instrumentation: { enabled: false },
+    coreConfig: { apiBaseUrl: gateway, fetch: (url, init) => globalThis.fetch(url, init), storageAdapter: memoryStorage(), keychain: memoryKeychain() },
+  });
+  await initializeClient(client);
+  return client;
 }

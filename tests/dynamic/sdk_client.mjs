@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import {
-  createDynamicClient, initializeClient, isUserOnboardingComplete, logout, refreshUser, sendEmailOTP, updateUser, verifyOTP,
+  isUserOnboardingComplete, logout, refreshUser, sendEmailOTP, updateUser, verifyOTP,
 } from "@dynamic-labs-sdk/client";
-import { codeFor, loopbackOnly, memoryKeychain, memoryStorage } from "./node_services.mjs";
+import { codeFor, dynamicClient, loopbackOnly } from "./node_services.mjs";
 
 const [gateway, moto, environmentId, apiKey] = process.argv.slice(2);
 assert.ok(gateway && moto && environmentId && apiKey, "usage: sdk_client.mjs GATEWAY MOTO ENVIRONMENT_ID API_KEY");
@@ -35,14 +35,7 @@ const { fields } = await operator("GET", "/settings/userFields");
 const withLastName = fields.some((f) => f.name === "lastName") ? fields : [...fields, { name: "lastName", type: "standard" }];
 await operator("PUT", "/settings/userFields", { fields: withLastName.map((f) => (f.name === "lastName" ? { ...f, enabled: true, required: true, userAccess: "edit" } : f)) });
 
-const client = createDynamicClient({
-  environmentId,
-  autoInitialize: false,
-  logLevel: "error",
-  instrumentation: { enabled: false },
-  coreConfig: { apiBaseUrl: gateway, fetch: (url, init) => globalThis.fetch(url, init), storageAdapter: memoryStorage(), keychain: memoryKeychain() },
-});
-await initializeClient(client);
+const client = await dynamicClient(environmentId, gateway);
 assert.equal(client.initStatus, "finished", String(client.initError));
 assert.ok(client.projectSettings.kyc.some((f) => f.name === "lastName" && f.required), "settings.kyc lists the field list");
 

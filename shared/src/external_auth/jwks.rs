@@ -52,17 +52,14 @@ impl JwksCache {
     pub async fn key(&self, url: &str, kid: Option<&str>, allow_loopback: bool) -> Result<Option<Jwk>, Unavailable> {
         let now = Instant::now();
         let cached = self.cached(url);
-        let keys = match &cached {
-            Some((keys, _, fresh_until)) if now < *fresh_until => {
-                let found = pick(keys, kid);
-                let may_refetch = cached.as_ref().is_some_and(|(_, at, _)| now.duration_since(*at) >= self.refetch_gap);
-                if found.is_some() || !may_refetch {
-                    return Ok(found);
-                }
-                self.fetch(url, allow_loopback).await
+        if let Some((keys, fetched_at, fresh_until)) = &cached {
+            let found = pick(keys, kid).filter(|_| now < *fresh_until);
+            let may_refetch = now >= *fresh_until || now.duration_since(*fetched_at) >= self.refetch_gap;
+            if found.is_some() || !may_refetch {
+                return Ok(found);
             }
-            _ => self.fetch(url, allow_loopback).await,
-        };
+        }
+        let keys = self.fetch(url, allow_loopback).await;
         match (keys, cached) {
             (Ok(keys), _) => Ok(pick(&keys, kid)),
             // A set fetched before still serves while the issuer is down, and the next try

@@ -26,7 +26,7 @@ pub struct ExternalIdentity {
 impl ExternalIdentity {
     /// The uniqueness claim of this identity (per environment and issuer).
     pub fn claim_field(&self) -> String {
-        format!("external:{}", self.issuer)
+        crate::model::credentials::Credential::external_claim_field(&self.issuer)
     }
 
     /// The address to trust: only one the issuer says it verified.

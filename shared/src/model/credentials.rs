@@ -144,6 +144,11 @@ impl Credential {
         Self { external_issuer: Some(issuer.to_string()), ..Self::blank(CredentialFormat::ExternalUser, user_id.to_string(), at) }
     }
 
+    /// The uniqueness claim field of `issuer`'s identities (`external:<iss>`).
+    pub fn external_claim_field(issuer: &str) -> String {
+        format!("external:{issuer}")
+    }
+
     /// The uniqueness claim this credential holds, if its format is unique per environment:
     /// a wallet per chain (`wallet:ETH`, which EVM shares), an OAuth account per provider (`oauth:github`).
     pub fn claim(&self) -> Option<(String, String)> {
@@ -156,7 +161,7 @@ impl Credential {
                 Some((format!("oauth:{}", self.oauth_provider.as_deref()?), self.oauth_account_id.clone()?))
             }
             CredentialFormat::ExternalUser => {
-                Some((format!("external:{}", self.external_issuer.as_deref()?), self.public_identifier.clone()))
+                Some((Self::external_claim_field(self.external_issuer.as_deref()?), self.public_identifier.clone()))
             }
             CredentialFormat::Email => None,
         }

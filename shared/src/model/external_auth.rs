@@ -105,6 +105,10 @@ fn text(value: &str, field: &str, max: usize) -> Result<(), Rejection> {
     Ok(())
 }
 
+fn too_many_issuers() -> Rejection {
+    Rejection::invalid("too_many_issuers", format!("At most {MAX_ISSUERS} issuers are trusted."))
+}
+
 fn claim_name(value: Option<String>, kept: Option<&String>, default: &str, field: &str) -> Result<String, Rejection> {
     let name = value.or_else(|| kept.cloned()).unwrap_or_else(|| default.to_string());
     let allowed = |c: char| c.is_ascii_alphanumeric() || "_:.-/".contains(c);
@@ -194,7 +198,7 @@ impl ExternalAuth {
             None => current.issuers.iter().skip(1).cloned().collect(),
             Some(list) => {
                 if list.len() >= MAX_ISSUERS {
-                    return Err(Rejection::invalid("too_many_issuers", format!("At most {MAX_ISSUERS} issuers are trusted.")).field("security.externalAuthIssuers"));
+                    return Err(too_many_issuers().field("security.externalAuthIssuers"));
                 }
                 let mut out = Vec::new();
                 for (i, input) in list.into_iter().enumerate() {
@@ -211,7 +215,7 @@ impl ExternalAuth {
             }
         }
         if issuers.len() > MAX_ISSUERS {
-            return Err(Rejection::invalid("too_many_issuers", format!("At most {MAX_ISSUERS} issuers are trusted.")).field("security.externalAuthIssuers"));
+            return Err(too_many_issuers().field("security.externalAuthIssuers"));
         }
         if enabled && issuers.is_empty() {
             return Err(Rejection::unacceptable("external_auth_without_issuer", "External authentication is enabled without an issuer: set iss, aud and jwksUrl.").field("security.externalAuth.iss"));
@@ -226,7 +230,7 @@ impl ExternalAuth {
         let full = self.issuers.len() >= MAX_ISSUERS;
         match self.issuers.iter_mut().find(|k| k.iss == issuer.iss) {
             Some(slot) => *slot = issuer,
-            None if full => return Err(Rejection::invalid("too_many_issuers", format!("At most {MAX_ISSUERS} issuers are trusted."))),
+            None if full => return Err(too_many_issuers()),
             None => self.issuers.push(issuer),
         }
         self.enabled = true;

@@ -12,6 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::external_auth::{verify, ExternalIdentity, Refusal};
 use crate::model::actor::Actor;
 use crate::model::credentials::{Credential, CredentialFormat};
+use crate::model::external_auth::ExternalAuth;
 use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use crate::model::values::{Email, Timestamp};
@@ -29,11 +30,16 @@ pub fn refused(refusal: Refusal) -> ApiError {
     ApiError::new(status, refusal.code, refusal.message)
 }
 
+/// `token` judged now by `config`, with this deployment's JWKS cache and loopback setting.
+async fn verify_now(ctx: &AppContext, config: &ExternalAuth, token: &str) -> Result<ExternalIdentity, Refusal> {
+    verify(&ctx.jwks, config, token, ctx.settings.external_auth_allow_loopback, Timestamp::now().unix()).await
+}
+
 /// Checks `token` against `env`'s trusted issuers, as a sign-in would (nothing is written).
 pub async fn check(ctx: &AppContext, env: Uuid, token: &str) -> ApiResult<Result<ExternalIdentity, Refusal>> {
     let environment = ctx.environment(env).await?;
     let config = environment.external_auth.unwrap_or_default();
-    let identity = verify(&ctx.jwks, &config, token, ctx.settings.external_auth_allow_loopback, Timestamp::now().unix()).await;
+    let identity = verify_now(ctx, &config, token).await;
     Ok(match identity {
         Ok(_) if !config.enabled => Err(Refusal { code: "external_auth_disabled", message: "The token would do, but external authentication is not enabled.".into(), unavailable: false }),
         other => other,
@@ -45,7 +51,7 @@ pub async fn sign_in(ctx: &AppContext, env: Uuid, issuer: String, token: &str) -
     let Some(config) = environment.external_auth.clone().filter(|c| c.enabled) else {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "external_auth_disabled", "This environment does not sign in with external tokens."));
     };
-    let identity = verify(&ctx.jwks, &config, token, ctx.settings.external_auth_allow_loopback, Timestamp::now().unix()).await.map_err(refused)?;
+    let identity = verify_now(ctx, &config, token).await.map_err(refused)?;
     let length = environment.session_seconds.unwrap_or(DEFAULT_SESSION_SECONDS);
     let mut backoff = Backoff::new(TRIES);
     let (user, fields, session, new_user) = loop {
