@@ -37,14 +37,15 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 
-python3 tests/browser/profile_test.py --gateway "http://127.0.0.1:$gateway_port" --moto "$AWS_ENDPOINT_URL" \
+timeout 600 python3 tests/browser/profile_test.py --gateway "http://127.0.0.1:$gateway_port" --moto "$AWS_ENDPOINT_URL" \
   --environment "$env_id" --api-key "$api_key" --screenshot target/browser/profile.png
 # The operator's dashboard at /dashboard/, in an environment it makes with the CLI.
-python3 tests/browser/dashboard_test.py --gateway "http://127.0.0.1:$gateway_port" --moto "$AWS_ENDPOINT_URL" \
+timeout 600 python3 tests/browser/dashboard_test.py --gateway "http://127.0.0.1:$gateway_port" --moto "$AWS_ENDPOINT_URL" \
   --screenshots target/browser
 
 # Dynamic's own clients on the routes of Dynamic's protocol (from the lockfile; telemetry off,
 # loopback only): the admin client, the framework-free end-user client, its generated SDKApi.
+# Each is bounded: a client that keeps its event loop alive fails the run instead of hanging CI.
 [ -f tests/dynamic/node_modules/.package-lock.json ] && cmp -s tests/dynamic/package-lock.json tests/dynamic/.installed-lock \
   || { npm ci --prefix tests/dynamic --no-audit --no-fund --loglevel=error && cp tests/dynamic/package-lock.json tests/dynamic/.installed-lock; }
 gateway="http://127.0.0.1:$gateway_port"
@@ -53,16 +54,16 @@ gateway="http://127.0.0.1:$gateway_port"
 created=$(./target/debug/userfields create-environment --name dynamic)
 sdk_env=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["environmentId"])' "$created")
 sdk_key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["apiKey"])' "$created")
-node tests/dynamic/revoke_sessions.mjs "$gateway" "$AWS_ENDPOINT_URL" "$sdk_env" "$sdk_key"
-node tests/dynamic/sdk_client.mjs "$gateway" "$AWS_ENDPOINT_URL" "$sdk_env" "$sdk_key"
-node tests/dynamic/sdk_api.mjs "$gateway" "$AWS_ENDPOINT_URL" "$sdk_env"
+timeout 300 node tests/dynamic/revoke_sessions.mjs "$gateway" "$AWS_ENDPOINT_URL" "$sdk_env" "$sdk_key"
+timeout 300 node tests/dynamic/sdk_client.mjs "$gateway" "$AWS_ENDPOINT_URL" "$sdk_env" "$sdk_key"
+timeout 300 node tests/dynamic/sdk_api.mjs "$gateway" "$AWS_ENDPOINT_URL" "$sdk_env"
 # The admin API's resources in a third environment, the second one's key as the stranger's.
 created=$(./target/debug/userfields create-environment --name admin)
 admin_env=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["environmentId"])' "$created")
 admin_key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["apiKey"])' "$created")
-node tests/dynamic/admin_api.mjs "$gateway" "$admin_env" "$admin_key" "$sdk_key"
+timeout 300 node tests/dynamic/admin_api.mjs "$gateway" "$admin_env" "$admin_key" "$sdk_key"
 # External authentication with an issuer the test makes, in an environment of its own.
 created=$(./target/debug/userfields create-environment --name external)
 external_env=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["environmentId"])' "$created")
 external_key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["apiKey"])' "$created")
-node tests/dynamic/external_auth.mjs "$gateway" "$external_env" "$external_key"
+timeout 300 node tests/dynamic/external_auth.mjs "$gateway" "$external_env" "$external_key"

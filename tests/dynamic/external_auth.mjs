@@ -78,3 +78,5 @@ assert.notEqual(client.user.id, pre.user.id);
 assert.ok(client.user.verifiedCredentials.some((c) => c.format === "externalUser" && c.publicIdentifier === "node-sub-2"));
 jwks.close();
 console.log("dynamic external auth: updateProjectSettings (security.externalAuth), checkExternalJwt, externalAuthSignin (pre-signup bound, external_user_id), a refused token, the client's signInWithExternalJwt passed");
+// Dynamic's client keeps timers alive (as in sdk_client.mjs): end here.
+process.exit(0);
