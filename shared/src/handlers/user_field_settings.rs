@@ -14,6 +14,7 @@
 //! `cannot_switch_to_unique`, and nothing is saved or left behind. Environments with more users
 //! than a request may handle answer 422 `environment_too_large`, naming the CLI command.
 
+use crate::ops::environments::stored_external_auth;
 use crate::ops::field_impact::field_impact;
 use crate::ops::save_field_settings::{save_field_settings, MAX_USERS_ONLINE};
 use crate::context::prefetch::key_actor;
@@ -137,7 +138,7 @@ async fn external_auth_of(ctx: &AppContext, env: Uuid, security: Option<Value>) 
     }
     let primary = primary.filter(|v| !v.is_null()).map(|v| json_value_at(v, "security.externalAuth")).transpose()?;
     let further = further.filter(|v| !v.is_null()).map(|v| json_value_at(v, "security.externalAuthIssuers")).transpose()?;
-    let current = ctx.environment(env).await?.external_auth.unwrap_or_default();
+    let current = stored_external_auth(&ctx.store, env).await?;
     let config = ExternalAuth::parse(primary, further, &current, ctx.settings.external_auth_allow_loopback)?;
     Ok((config != current).then_some(config))
 }

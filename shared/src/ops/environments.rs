@@ -30,10 +30,16 @@ pub async fn set_audience(store: &Store, env: Uuid, audience: &str) -> Result<()
     Ok(store.set_audience(env, audience).await?)
 }
 
+/// The external authentication `env` has stored: read fresh, never from a container's cache,
+/// since a change is made from it (a stale copy would undo another container's change).
+pub async fn stored_external_auth(store: &Store, env: Uuid) -> Result<ExternalAuth, ApiError> {
+    Ok(store.environment(env).await?.ok_or(StoreError::NoEnvironment)?.external_auth.unwrap_or_default())
+}
+
 /// Trusts `input`'s issuer in `env` (replacing one of the same `iss`) and enables external
 /// authentication.
 pub async fn trust_issuer(store: &Store, env: Uuid, input: IssuerInput, allow_loopback: bool) -> Result<ExternalAuth, ApiError> {
-    let current = store.environment(env).await?.ok_or(StoreError::NoEnvironment)?.external_auth.unwrap_or_default();
+    let current = stored_external_auth(store, env).await?;
     let config = current.with_issuer(input, allow_loopback)?;
     store.set_external_auth(env, &config).await?;
     Ok(config)
@@ -41,7 +47,7 @@ pub async fn trust_issuer(store: &Store, env: Uuid, input: IssuerInput, allow_lo
 
 /// Stops trusting the issuer `iss` in `env`.
 pub async fn distrust_issuer(store: &Store, env: Uuid, iss: &str) -> Result<ExternalAuth, ApiError> {
-    let current = store.environment(env).await?.ok_or(StoreError::NoEnvironment)?.external_auth.unwrap_or_default();
+    let current = stored_external_auth(store, env).await?;
     let config = current.without_issuer(iss);
     store.set_external_auth(env, &config).await?;
     Ok(config)
