@@ -11,6 +11,12 @@
 //!                                                           -> {}
 //!   {"seed":"fields","environmentId":E,"enable":[NAME...]}  -> {"version":N}
 //!                                                           (optional fields turned on)
+//!   {"seed":"webhooks","environmentId":E,"url":U,"count":N} -> {"webhookIds":[W...]}
+//!                                                           (the environment's webhooks replaced
+//!                                                           by N at U, subscribed to every event)
+//!   {"seed":"message","environmentId":E,"webhookId":W,"userId":U}
+//!                                                           -> {"messageId":M}
+//!                                                           (a pending user.updated message)
 //!
 //! Codes are hashed under the key OTP_HMAC_KEY_SECRET names, as the functions hash them. A
 //! request that fails answers {"error":...} and the command goes on.
@@ -20,6 +26,12 @@ use serde_json::{json, Value};
 use std::io::{BufRead, Write};
 use userfields::codes::issue::stored_form;
 use userfields::context::AppContext;
+use userfields::events::Event;
+use userfields::http::views::UserView;
+use userfields::model::webhook::WebhookRequest;
+use userfields::ops::events::{event_detail, message_id};
+use userfields::ops::webhooks::create_webhook;
+use userfields::store::{MessageRecord, MessageStatus, MESSAGE_DAYS};
 use userfields::model::profile_fields::UserInput;
 use userfields::model::values::{Email, Timestamp};
 use userfields::ops::save_field_settings::edit_field_settings;
@@ -34,6 +46,8 @@ enum Request {
     SignIn { environment_id: Uuid, email: String, holder: Option<Uuid>, code: String },
     Session { environment_id: Uuid, user_id: Uuid, session_id: Uuid },
     Fields { environment_id: Uuid, enable: Vec<String> },
+    Webhooks { environment_id: Uuid, url: String, count: usize },
+    Message { environment_id: Uuid, webhook_id: Uuid, user_id: Uuid },
 }
 
 pub async fn run(ctx: &'static AppContext, otp_key: &[u8]) -> Result<(), String> {
@@ -87,7 +101,60 @@ async fn seed(ctx: &'static AppContext, otp_key: &[u8], request: Request) -> Res
             .map_err(|e| e.message)?;
             Ok(json!({ "version": saved.version }))
         }
+        Request::Webhooks { environment_id, url, count } => {
+            for hook in ctx.store.webhooks(environment_id).await.map_err(|e| e.to_string())? {
+                ctx.store.delete_webhook(environment_id, hook.webhook_id).await.map_err(|e| e.to_string())?;
+            }
+            let mut ids = Vec::new();
+            for _ in 0..count {
+                let request: WebhookRequest = serde_json::from_value(json!({ "url": url, "isEnabled": true, "events": ["*"] })).map_err(|e| e.to_string())?;
+                let spec = request.parse(ctx.settings.webhooks_allow_loopback).map_err(|e| e.message.to_string())?;
+                ids.push(create_webhook(ctx, environment_id, spec).await.map_err(|e| e.message)?.0.webhook_id);
+            }
+            Ok(json!({ "webhookIds": ids }))
+        }
+        Request::Message { environment_id, webhook_id, user_id } => message(ctx, environment_id, webhook_id, user_id, now).await,
     }
+}
+
+/// The message a `user.updated` event of `user_id` leaves for the webhook, stored as
+/// `ops::events::enqueue` stores it: pending, its body the event's detail with its ids.
+async fn message(ctx: &'static AppContext, env: Uuid, webhook: Uuid, user_id: Uuid, now: Timestamp) -> Result<Value, String> {
+    let (users, _) = ctx.store.users(env, &[user_id]).await.map_err(|e| e.to_string())?;
+    let user = users.into_iter().next().ok_or("no such user")?;
+    let fields = ctx.fresh_fields(env).await.map_err(|e| e.to_string())?.settings;
+    let event = Event {
+        event_id: Uuid::new_v4(),
+        event_name: "user.updated",
+        environment_id: env,
+        subject_user_id: user.id,
+        actor: user.changed_by.clone(),
+        changed_fields: Some(vec!["firstName".into()]),
+        timestamp: now,
+        data: serde_json::to_value(UserView::new(&user, &fields, false)).map_err(|e| e.to_string())?,
+    };
+    let id = message_id(&event, webhook);
+    let mut body = event_detail(&event);
+    body["messageId"] = json!(id);
+    body["webhookId"] = json!(webhook);
+    let record = MessageRecord {
+        message_id: id,
+        event_id: event.event_id,
+        event_name: event.event_name.to_string(),
+        environment_id: env,
+        webhook_id: webhook,
+        status: MessageStatus::Pending,
+        body: body.to_string(),
+        event_created_at: now,
+        created_at: now,
+        updated_at: now,
+        delivered_at: None,
+        attempts: Vec::new(),
+        attempt_count: 0,
+        ttl: now.plus_seconds(MESSAGE_DAYS * 86_400).unix(),
+    };
+    ctx.store.put_new_message(&record).await.map_err(|e| e.to_string())?;
+    Ok(json!({ "messageId": id }))
 }
 
 /// A pending code `code` for `email`, in the form the functions store theirs.
