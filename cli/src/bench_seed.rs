@@ -11,6 +11,12 @@
 //!                                                           -> {}
 //!   {"seed":"fields","environmentId":E,"enable":[NAME...]}  -> {"version":N}
 //!                                                           (optional fields turned on)
+//!   {"seed":"webhooks","environmentId":E,"url":U,"count":N} -> {"webhookIds":[W...]}
+//!                                                           (the environment's webhooks replaced
+//!                                                           by N at U, subscribed to every event)
+//!   {"seed":"message","environmentId":E,"webhookId":W,"userId":U}
+//!                                                           -> {"messageId":M}
+//!                                                           (a pending user.updated message)
 //!
 //! Codes are hashed under the key OTP_HMAC_KEY_SECRET names, as the functions hash them. A
 //! request that fails answers {"error":...} and the command goes on.
@@ -20,6 +26,11 @@ use serde_json::{json, Value};
 use std::io::{BufRead, Write};
 use userfields::codes::issue::stored_form;
 use userfields::context::AppContext;
+use userfields::events::Event;
+use userfields::http::views::UserView;
+use userfields::model::webhook::WebhookRequest;
+use userfields::ops::events::pending_message;
+use userfields::ops::webhooks::create_webhook;
 use userfields::model::profile_fields::UserInput;
 use userfields::model::values::{Email, Timestamp};
 use userfields::ops::save_field_settings::edit_field_settings;
@@ -34,6 +45,8 @@ enum Request {
     SignIn { environment_id: Uuid, email: String, holder: Option<Uuid>, code: String },
     Session { environment_id: Uuid, user_id: Uuid, session_id: Uuid },
     Fields { environment_id: Uuid, enable: Vec<String> },
+    Webhooks { environment_id: Uuid, url: String, count: usize },
+    Message { environment_id: Uuid, webhook_id: Uuid, user_id: Uuid },
 }
 
 pub async fn run(ctx: &'static AppContext, otp_key: &[u8]) -> Result<(), String> {
@@ -87,7 +100,42 @@ async fn seed(ctx: &'static AppContext, otp_key: &[u8], request: Request) -> Res
             .map_err(|e| e.message)?;
             Ok(json!({ "version": saved.version }))
         }
+        Request::Webhooks { environment_id, url, count } => {
+            for hook in ctx.store.webhooks(environment_id).await.map_err(|e| e.to_string())? {
+                ctx.store.delete_webhook(environment_id, hook.webhook_id).await.map_err(|e| e.to_string())?;
+            }
+            let mut ids = Vec::new();
+            for _ in 0..count {
+                let request: WebhookRequest = serde_json::from_value(json!({ "url": url, "isEnabled": true, "events": ["*"] })).map_err(|e| e.to_string())?;
+                let spec = request.parse(ctx.settings.webhooks_allow_loopback).map_err(|e| e.message.to_string())?;
+                ids.push(create_webhook(ctx, environment_id, spec).await.map_err(|e| e.message)?.0.webhook_id);
+            }
+            Ok(json!({ "webhookIds": ids }))
+        }
+        Request::Message { environment_id, webhook_id, user_id } => message(ctx, environment_id, webhook_id, user_id, now).await,
     }
+}
+
+/// The message a `user.updated` event of `user_id` leaves for the webhook, stored as
+/// the stream function stores it (`ops::events::pending_message`).
+async fn message(ctx: &'static AppContext, env: Uuid, webhook: Uuid, user_id: Uuid, now: Timestamp) -> Result<Value, String> {
+    let (users, _) = ctx.store.users(env, &[user_id]).await.map_err(|e| e.to_string())?;
+    let user = users.into_iter().next().ok_or("no such user")?;
+    let fields = ctx.fresh_fields(env).await.map_err(|e| e.to_string())?.settings;
+    let event = Event {
+        event_id: Uuid::new_v4(),
+        event_name: "user.updated",
+        environment_id: env,
+        subject_user_id: user.id,
+        actor: user.changed_by.clone(),
+        changed_fields: Some(vec!["firstName".into()]),
+        external_user_id: None,
+        timestamp: now,
+        data: serde_json::to_value(UserView::new(&user, &fields, false)).map_err(|e| e.to_string())?,
+    };
+    let record = pending_message(&event, webhook, now);
+    ctx.store.put_new_message(&record).await.map_err(|e| e.to_string())?;
+    Ok(json!({ "messageId": record.message_id }))
 }
 
 /// A pending code `code` for `email`, in the form the functions store theirs.

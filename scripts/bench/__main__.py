@@ -9,6 +9,7 @@ through the AWS SDK's client). What each row sends is data: rows.toml. docs/benc
 what each column means and holds the current table against the goals.
 
     python3 scripts/bench [--invokes 200] [--cold-runs 5] [--no-build] [--only ROW ...] [--export-users N]
+                          [--event-updates N]
 
 Prints a Markdown table and writes it to target/bench-results.md. Python 3.11, standard library
 only; every process it starts is stopped on exit, on Ctrl-C and on errors; only 127.0.0.1 is used.
@@ -31,10 +32,12 @@ from pathlib import Path
 import config
 from config import log
 from cost import memory_report
+from event_latency import event_latency, report as events_report
 from export_throughput import export_throughput, report as export_report
 from measure import Launch, calls_between, measure
 from processes import cleanup, start_moto
 from proxy import CallCounter, aws_json, calibrate_hop, make_proxy
+from receiver import Receiver
 from report import ms, report
 from external_issuer import AUDIENCE, Issuer
 from workload import Seeder, Workload
@@ -106,6 +109,8 @@ def main() -> int:
     parser.add_argument("--no-import", action="store_true", help="skip the CLI import throughput run")
     parser.add_argument("--export-users", type=int, default=config.EXPORT_USERS,
                         help="users in the export throughput run (0 skips it)")
+    parser.add_argument("--event-updates", type=int, default=config.EVENT_UPDATES,
+                        help="user updates in the events throughput and latency run (0 skips it)")
     parser.add_argument("--bin-dir", type=Path, help="measure the functions built here (default target/release)")
     parser.add_argument("--wrap", help="run each function under this command (e.g. 'valgrind --tool=callgrind')")
     args = parser.parse_args()
@@ -139,6 +144,11 @@ def main() -> int:
         # measurement, docs/benchmarks.md).
         "EXPORT_BUCKET": "bench-exports",
         "EXPORT_QUEUE_URL": f"http://127.0.0.1:{proxy.server_address[1]}/123456789012/bench-exports",
+        # Events and webhooks (issue 28): the bus and the FIFO delivery queue in moto, and webhook
+        # targets on 127.0.0.1 allowed (the local development setting): the receiver is receiver.py.
+        "EVENT_BUS_NAME": "bench-events",
+        "WEBHOOK_QUEUE_URL": f"http://127.0.0.1:{proxy.server_address[1]}/123456789012/{config.WEBHOOK_QUEUE}",
+        "WEBHOOKS_ALLOW_LOOPBACK_HTTP": "1",
     }
     for old in config.LOGS.glob("*.log"):
         if old.name != "moto.log":
@@ -146,14 +156,21 @@ def main() -> int:
     aws_json(moto_port, "secretsmanager", "1.1", "secretsmanager.CreateSecret",
              {"Name": config.OTP_SECRET, "SecretString": config.OTP_KEY})
     aws_json(moto_port, "sqs", "1.0", "AmazonSQS.CreateQueue", {"QueueName": "bench-exports"})
+    aws_json(moto_port, "sqs", "1.0", "AmazonSQS.CreateQueue",
+             {"QueueName": config.WEBHOOK_QUEUE, "Attributes": {"FifoQueue": "true"}})
+    aws_json(moto_port, "events", "1.1", "AWSEvents.CreateEventBus", {"Name": base_env["EVENT_BUS_NAME"]})
     cli(base_env, "create-table")
     cli(base_env, "verify-sender")
     # The KMS key signing keys are encrypted under (the stack's SigningKeysKmsKey).
     kms_key = aws_json(moto_port, "kms", "1.1", "TrentService.CreateKey", {})["KeyMetadata"]["KeyId"]
+    # Webhook secrets are sealed under it too, as locally (scripts/lib.sh); the stack has a key of its own.
+    base_env["WEBHOOK_KMS_KEY_ID"] = kms_key
     created = json.loads(cli({**base_env, "SIGNING_KMS_KEY_ID": kms_key}, "create-environment", "--name", "bench"))
     # Seeding talks to moto directly: its calls are not counted.
     work = Workload(created["environmentId"], created["apiKey"],
                     Seeder({**base_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}"}))
+    receiver = Receiver(counter)
+    work.receiver_url = receiver.url
     work.users["main"] = work.new_user()
     work.users["verify"] = work.new_user()
     work.signed_in(sign_in(base_env, work))
@@ -181,6 +198,8 @@ def main() -> int:
         results.append(r)
     imported = None if args.no_import else import_throughput(base_env, counter)
     exported = export_throughput(base_env, moto_port, work.seed, cli, args.export_users) if args.export_users else None
+    evented = (event_latency(base_env, moto_port, kms_key, receiver, cli, args.event_updates)
+               if args.event_updates else None)
     signal.alarm(0)
 
     table = report(results, floor, store_floor, sdk_floor, args.invokes, args.cold_runs, hop) + memory_report(results)
@@ -190,6 +209,8 @@ def main() -> int:
                   f"(moto on loopback: says nothing about AWS).\n")
     if exported:
         table += export_report(exported)
+    if evented:
+        table += events_report(evented)
     header = (f"# Benchmark results\n\n{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, "
               f"{os.cpu_count()} CPUs, {os.uname().sysname} {os.uname().machine}, "
               f"load average {os.getloadavg()[0]:.2f} at the end\n\n")

@@ -21,12 +21,16 @@ WRAP: list[str] = []
 TABLE = "userfields-bench"
 OTP_KEY = "bench-only-otp-hmac-key-0123456789abcdef"  # 40 chars, local only
 OTP_SECRET = "userfields-bench-otp-key"
+WEBHOOK_QUEUE = "bench-webhooks.fifo"
 VERIFY_CODE = "123456"
 FLOOR_COLD_RUNS = 25
 IMPORT_USERS = 300
 # The export throughput run (issue 27), off by default: seeding goes through moto, whose every
 # transaction copies the table, so 10,000 users took over ten minutes to import here.
 EXPORT_USERS = 0
+# The events run (issue 28, event_latency.py): this many updates for its throughput, as many
+# again, paced, for its latency. About a minute here.
+EVENT_UPDATES = 100
 
 # Goals (the brief): init ≤ 1.5× the floor; CPU per warm invoke ≤ 0.5 ms over the floor per AWS
 # call; peak RSS ≤ 20 MB. Each row's expected warm calls are in rows.toml.

@@ -16,7 +16,7 @@ from config import log
 from processes import STARTED, stop_process
 from proxy import CallCounter
 from runtime_api import RuntimeApi
-from workload import Workload, status_of
+from workload import Workload, status_of, succeeded
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ def measure(function: str, base_env: dict[str, str], work: Workload, counter: Ca
             first_rests.append(seconds - ddb)
             first_patterns.append(pattern(calls))
             first_statuses.append(status_of(kind, body))
-            if first_statuses[-1] not in (200, 201, 204):
+            if not succeeded(first_statuses[-1]):
                 log(f"  {function}: first answer {body[:300]!r}")
             if run == cold_runs - 1:
                 cpu_before = cpu_seconds(launch.proc.pid)
@@ -148,7 +148,7 @@ def measure(function: str, base_env: dict[str, str], work: Workload, counter: Ca
                     overheads.append(seconds - ddb)
                     warm_patterns.append(pattern(calls))
                     status = status_of(kind, body)
-                    if status not in (200, 201, 204) and status not in warm_statuses:
+                    if not succeeded(status) and status not in warm_statuses:
                         log(f"  {function}: warm answer {body[:300]!r}")
                     warm_statuses[status] += 1
                     if config.row(function).get("count_listed") and status == 200 and not listed:  # the same page each time

@@ -9,6 +9,7 @@ import copy
 import hashlib
 import json
 import subprocess
+import time
 import uuid
 
 import config
@@ -23,12 +24,22 @@ def fixture(name: str, subs: dict[str, str]) -> dict:
 
 
 def status_of(kind: str, body: bytes) -> int | str:
+    """An API answer's status code; for a stream or queue batch (`batchItemFailures`), `ok` or
+    how many records it reported failed."""
     if kind != "response":
         return "error"
     try:
-        return int(json.loads(body).get("statusCode"))
+        answer = json.loads(body)
+        if "batchItemFailures" in answer:
+            failed = len(answer["batchItemFailures"])
+            return f"{failed} failed" if failed else "ok"
+        return int(answer.get("statusCode"))
     except (ValueError, TypeError, AttributeError):
         return "?"
+
+
+def succeeded(status: int | str) -> bool:
+    return status in (200, 201, 204, "ok")
 
 
 def token_claims(token: str) -> dict:
@@ -82,6 +93,8 @@ class Workload:
         self.external_jwt = ""
         self.session = ""
         self.seeded = 0
+        self.receiver_url = ""  # the webhook receiver's (receiver.py), set by __main__
+        self.webhook_ids: list[str] = []  # the webhooks the last `webhooks` setup made
 
     def new_user(self) -> str:
         return self.seed("user", environmentId=self.env_id, email=self.seeded_email(new=True))["userId"]
@@ -109,16 +122,20 @@ class Workload:
 
     def setup(self, name: str) -> None:
         """The row's one-time seeding (`setup` in rows.toml), if it has one."""
-        setup = dict(config.row(name).get("setup", {}))
+        setup = fill(dict(config.row(name).get("setup", {})), {"receiver": self.receiver_url})
         if setup:
-            self.seed(setup.pop("seed"), environmentId=self.env_id, **setup)
+            answer = self.seed(setup.pop("seed"), environmentId=self.env_id, **setup)
+            self.webhook_ids = answer.get("webhookIds", self.webhook_ids)
 
     def event(self, name: str) -> bytes:
         self.n += 1
         row = config.row(name)
-        values = {"tag": self.tag, "n": self.n, "ip": f"10.{self.n // 65536 % 256}.{self.n // 256 % 256}.{self.n % 256}"}
+        values = {"tag": self.tag, "n": self.n, "ip": f"10.{self.n // 65536 % 256}.{self.n // 256 % 256}.{self.n % 256}",
+                  "receiver": self.receiver_url}
+        # invoke: unique to this invoke (a stream record's id); sequence: increasing, as a stream's.
         subs = {"environmentId": self.env_id, "apiKey": self.api_key, "token": self.token, "externalJwt": self.external_jwt,
-                "userId": self.users[row.get("user", "main")]}
+                "userId": self.users[row.get("user", "main")], "invoke": f"{self.tag}-{self.n}",
+                "sequence": f"{time.time_ns() // 1000}", "webhookId": (self.webhook_ids or [""])[0]}
         match row.get("seed"):
             case "user":
                 subs["userId"] = self.new_user()
@@ -130,6 +147,11 @@ class Workload:
                 subs.update(self.sign_in_to(self.new_user()))
             case "session":
                 self.seed("session", environmentId=self.env_id, userId=self.users["signed-in"], sessionId=self.session)
+            case "no-webhooks":
+                self.seed("webhooks", environmentId=self.env_id, url=self.receiver_url, count=0)
+            case "message":
+                subs["messageId"] = self.seed("message", environmentId=self.env_id, webhookId=subs["webhookId"],
+                                              userId=subs["userId"])["messageId"]
         event = fixture(row["fixture"], subs)
         body = row_body(row, event, values)
         if body is not None:

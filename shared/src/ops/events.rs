@@ -129,17 +129,25 @@ async fn publish_to_bus(ctx: &AppContext, all: &[Event]) -> Result<(), String> {
 /// Stores the event's message for `hook` and queues it.
 async fn enqueue(ctx: &AppContext, event: &Event, hook: &WebhookRecord) -> Result<(), String> {
     let queue = ctx.settings.webhook_queue_url.as_deref().ok_or("WEBHOOK_QUEUE_URL is not set")?;
-    let id = message_id(event, hook.webhook_id);
+    let record = pending_message(event, hook.webhook_id, Timestamp::now());
+    ctx.store.put_new_message(&record).await.map_err(|e| e.to_string())?;
+    let job = DeliveryJob { environment_id: event.environment_id, webhook_id: hook.webhook_id, message_id: record.message_id, redelivery: false };
+    queue_job(ctx, queue, &job, event.subject_user_id, &record.message_id.to_string()).await
+}
+
+/// The event's message for the webhook, pending: its body the event's detail with the message's
+/// and the webhook's ids, its id derived from both (a retried batch makes the same one).
+pub fn pending_message(event: &Event, webhook_id: Uuid, now: Timestamp) -> MessageRecord {
+    let id = message_id(event, webhook_id);
     let mut body = event_detail(event);
     body["messageId"] = json!(id);
-    body["webhookId"] = json!(hook.webhook_id);
-    let now = Timestamp::now();
-    let record = MessageRecord {
+    body["webhookId"] = json!(webhook_id);
+    MessageRecord {
         message_id: id,
         event_id: event.event_id,
         event_name: event.event_name.to_string(),
         environment_id: event.environment_id,
-        webhook_id: hook.webhook_id,
+        webhook_id,
         status: MessageStatus::Pending,
         body: body.to_string(),
         event_created_at: event.timestamp,
@@ -149,10 +157,7 @@ async fn enqueue(ctx: &AppContext, event: &Event, hook: &WebhookRecord) -> Resul
         attempts: Vec::new(),
         attempt_count: 0,
         ttl: now.plus_seconds(MESSAGE_DAYS * 86_400).unix(),
-    };
-    ctx.store.put_new_message(&record).await.map_err(|e| e.to_string())?;
-    let job = DeliveryJob { environment_id: event.environment_id, webhook_id: hook.webhook_id, message_id: id, redelivery: false };
-    queue_job(ctx, queue, &job, event.subject_user_id, &id.to_string()).await
+    }
 }
 
 /// Queues a delivery. One FIFO group per webhook and user: a user's events reach each webhook
