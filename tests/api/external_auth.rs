@@ -243,3 +243,24 @@ async fn another_environments_key_cannot_check_and_its_issuer_signs_nobody_in_he
     // The other environment trusts no issuer.
     assert_error(&signin(&ctx, &other, &issuer.token(&issuer.claims("u", None, false))).await, 403, "external_auth_disabled", None);
 }
+
+#[tokio::test]
+async fn a_warm_container_changes_the_stored_issuers_not_its_cached_copy() {
+    let (warm, env, issuer) = setup().await;
+    // The warm container has the environment cached (one issuer)...
+    assert_eq!(get_environment(&warm, &env).await["settings"]["security"]["externalAuthIssuers"], json!([]));
+    // ...when another container trusts a second issuer.
+    let other = context_unprepared(&endpoint(), EMAIL_FROM, warm.store.table_name()).await;
+    let further = json!([{"iss": "https://second.example.com/", "aud": "x", "jwksUrl": "https://second.example.com/jwks"}]);
+    let (status, body) = put_security(&other, &env, json!({"externalAuth": issuer.config(), "externalAuthIssuers": further})).await;
+    assert_eq!(status, 200, "{body}");
+    // Dynamic's client then saves its own fields through the warm container: the second issuer stays.
+    let mut renamed = issuer.config();
+    renamed["cookieName"] = json!("session-cookie");
+    let (status, body) = put_security(&warm, &env, json!({"externalAuth": renamed})).await;
+    assert_eq!(status, 200, "{body}");
+    let fresh = context_unprepared(&endpoint(), EMAIL_FROM, warm.store.table_name()).await;
+    let security = get_environment(&fresh, &env).await["settings"]["security"].clone();
+    assert_eq!(security["externalAuth"]["cookieName"], "session-cookie");
+    assert_eq!(security["externalAuthIssuers"][0]["iss"], "https://second.example.com/", "{security}");
+}
