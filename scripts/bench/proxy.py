@@ -31,19 +31,22 @@ class CallCounter:
             return collections.Counter(self.calls), self.seconds
 
 
+class TimedHandler(BaseHTTPRequestHandler):
+    """A quiet HTTP/1.1 handler that notes when each request's line was read (self.started)."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def parse_request(self) -> bool:
+        self.started = time.perf_counter()  # the request line has just been read
+        return super().parse_request()
+
+
 def make_proxy(moto_port: int, counter: CallCounter) -> ThreadingHTTPServer:
     local = threading.local()
 
-    class Proxy(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args) -> None:
-            pass
-
-        def parse_request(self) -> bool:
-            self.started = time.perf_counter()  # the request line has just been read
-            return super().parse_request()
-
+    class Proxy(TimedHandler):
         def forward(self) -> None:
             start = self.started
             body = read_body(self)

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 
 from processes import read_body, serve
-from proxy import CallCounter
+from proxy import CallCounter, TimedHandler
 
 LABEL = "POST webhook"
 
@@ -20,16 +19,7 @@ class Receiver:
         self.arrivals: list[tuple[float, bytes]] = []  # (perf_counter as the 204 leaves, body)
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def parse_request(self) -> bool:
-                self.started = time.perf_counter()  # the request line has just been read
-                return super().parse_request()
-
+        class Handler(TimedHandler):
             def do_POST(self) -> None:
                 body = read_body(self)
                 # Counted before answering, as the proxy does: once the 204 is out, the invoke may end.
