@@ -24,7 +24,8 @@ pub async fn handle(ctx: &AppContext, event: SqsEvent) -> BatchResponse {
         };
         if let (Some(seconds), Some(queue)) = (retry, ctx.settings.webhook_queue_url.as_deref()) {
             let visibility = ctx.event_clients().sqs.change_message_visibility().queue_url(queue).receipt_handle(&message.receipt_handle);
-            if let Err(e) = visibility.visibility_timeout(seconds.min(43_200) as i32).send().await {
+            // At most 12 h, SQS's longest: backoff_seconds caps it.
+            if let Err(e) = visibility.visibility_timeout(seconds as i32).send().await {
                 tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "backoff not set; the queue's visibility timeout applies");
             }
         }

@@ -130,9 +130,10 @@ pub struct UpdateItem<'a> {
     pub return_values: &'a str,
 }
 
+/// What an `UpdateItem` or `DeleteItem` returns: the item, when `ReturnValues` asked for it.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct UpdateItemOutput {
+pub struct ReturnedItem {
     #[serde(default, deserialize_with = "wire::deserialize_item")]
     pub attributes: Option<Item>,
 }
@@ -143,6 +144,9 @@ pub struct DeleteItem<'a> {
     pub table_name: &'a str,
     #[serde(serialize_with = "wire::serialize_item")]
     pub key: Item,
+    /// `ALL_OLD`: the item deleted comes back (none: there was none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_values: Option<&'a str>,
 }
 
 /// An answer whose members the store does not read.

@@ -256,7 +256,7 @@ impl Store {
         }
         self.run(tx).await?;
         for key in &later {
-            self.call::<Ignored>("DeleteItem", &DeleteItem { table_name: &self.table, key: key_attrs(key) }).await?;
+            self.call::<Ignored>("DeleteItem", &DeleteItem { table_name: &self.table, key: key_attrs(key), return_values: None }).await?;
         }
         Ok(())
     }

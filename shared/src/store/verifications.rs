@@ -2,7 +2,7 @@
 //! sign-in (`SIGNIN`, addressed by its verification id). Only the HMAC of a code is stored.
 
 use super::attrs::{key_attrs, number_attr, string_attr, Item};
-use super::dynamodb::{UpdateItem, UpdateItemOutput};
+use super::dynamodb::{ReturnedItem, UpdateItem};
 use super::errors::{from_call, StoreError};
 use super::keys;
 use super::reads::parse_item;
@@ -144,7 +144,7 @@ impl Store {
             ]),
             return_values: "ALL_NEW",
         };
-        match self.call_raw::<UpdateItemOutput>("UpdateItem", &update).await {
+        match self.call_raw::<ReturnedItem>("UpdateItem", &update).await {
             Ok(out) => out.attributes.map(parse_verification).transpose(),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => Ok(None),
             Err(e) => Err(from_call("UpdateItem", e)),

@@ -4,7 +4,7 @@
 //! the body sent (so a redelivery sends the same one) and its delivery attempts; it expires.
 
 use super::attrs::{key_attrs, Item};
-use super::dynamodb::{DeleteItem, Ignored, Page, Search};
+use super::dynamodb::{DeleteItem, Page, ReturnedItem, Search};
 use super::errors::StoreError;
 use super::keys;
 use super::reads::parse_item;
@@ -149,11 +149,9 @@ impl Store {
 
     /// Deletes the webhook (its messages expire on their own); `false` when there was none.
     pub async fn delete_webhook(&self, env: Uuid, id: Uuid) -> Result<bool, StoreError> {
-        if self.webhook(env, id).await?.is_none() {
-            return Ok(false);
-        }
-        self.call::<Ignored>("DeleteItem", &DeleteItem { table_name: &self.table, key: key_attrs(&keys::webhook(env, id)) }).await?;
-        Ok(true)
+        let delete = DeleteItem { table_name: &self.table, key: key_attrs(&keys::webhook(env, id)), return_values: Some("ALL_OLD") };
+        let out: ReturnedItem = self.call("DeleteItem", &delete).await?;
+        Ok(out.attributes.is_some())
     }
 
     /// Stores a new message; `false` when it is already there (a retried stream batch).
