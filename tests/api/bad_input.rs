@@ -44,6 +44,7 @@ const ROUTES: &[&str] = &[
     "list-webhook-messages.json",
     "get-webhook-message.json",
     "redeliver-webhook-message.json",
+    "test-webhook.json",
     "external-jwt-check.json",
 ];
 
@@ -67,7 +68,7 @@ async fn dispatch(ctx: &AppContext, fixture: &str, req: lambda_http::Request) ->
 }
 
 fn has_body(fixture: &str) -> bool {
-    !["get-", "list-", "delete-", "revoke-", "download-", "redeliver-"].iter().any(|p| fixture.starts_with(p))
+    !["get-", "list-", "delete-", "revoke-", "download-", "redeliver-", "test-"].iter().any(|p| fixture.starts_with(p))
 }
 
 #[track_caller]

@@ -48,6 +48,7 @@ async fn another_environments_key_reaches_nothing() {
         call!(userfields::handlers::webhooks::handle, &ctx, event("get-webhook.json", &b_on_a, None)).await,
         call!(userfields::handlers::webhooks::handle, &ctx, event("list-webhook-messages.json", &b_on_a, None)).await,
         call!(userfields::handlers::webhooks::handle, &ctx, event("redeliver-webhook-message.json", &b_on_a, None)).await,
+        call!(userfields::handlers::webhooks::handle, &ctx, event("test-webhook.json", &b_on_a, None)).await,
     ];
     for got in &forbidden {
         assert_error(got, 403, "forbidden", None);

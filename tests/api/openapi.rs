@@ -276,4 +276,10 @@ async fn webhook_responses_and_bodies_match_the_document() {
     let (status, redo) = call!(webhooks::handle, &ctx, webhook_event("redeliver-webhook-message.json", &env, hook_id, Some(message), None, "")).await;
     assert_eq!(status, 202);
     check(&doc, "WebhookMessageRedeliveryResponse", &redo);
+    let (status, queued) = call!(webhooks::handle, &ctx, webhook_event("test-webhook.json", &env, hook_id, None, None, "")).await;
+    assert_eq!(status, 202, "{queued}");
+    check(&doc, "WebhookMessage", &queued);
+    pump_deliveries(&ctx).await;
+    let test = receiver.at("/doc").into_iter().find(|r| r.json()["eventName"] == "webhook.test").expect("the test event arrived");
+    check(&doc, "WebhookEvent", &test.json());
 }

@@ -563,3 +563,54 @@ async fn an_external_sign_in_names_the_external_user_in_its_events() {
         assert_eq!(message["externalUserId"], "ext-42", "{message}");
     }
 }
+
+#[tokio::test]
+async fn a_test_event_reaches_one_enabled_webhook_whatever_it_subscribes_to() {
+    use userfields::auth::scopes::{Scope, Scopes};
+    use userfields::ops::api_keys;
+    let ctx = webhooks_context(true).await;
+    let env = environment(&ctx).await;
+    let other = environment(&ctx).await;
+    let receiver = Receiver::start().await;
+    let test = |env: &Env, hook: Uuid| webhook_event("test-webhook.json", env, hook, None, None, "");
+    let (status, hook) = create_hook(&ctx, &env, &receiver.url("/t"), json!(["user.deleted"])).await;
+    assert_eq!(status, 201, "{hook}");
+    let (hook_id, secret) = (id(&hook, "webhookId"), hook["secret"].as_str().unwrap().to_string());
+    let (status, _) = create_hook(&ctx, &env, &receiver.url("/quiet"), json!(["*"])).await;
+    assert_eq!(status, 201);
+
+    let (status, queued) = call!(webhooks::handle, &ctx, test(&env, hook_id)).await;
+    assert_eq!(status, 202, "{queued}");
+    assert_eq!((queued["eventName"].clone(), queued["status"].clone()), (json!("webhook.test"), json!("pending")));
+    pump_deliveries(&ctx).await;
+    let got = receiver.at("/t");
+    assert_eq!(got.len(), 1, "sent though the webhook subscribes only to user.deleted");
+    assert_signed(&got[0], &secret);
+    let body = got[0].json();
+    assert_eq!(body["eventName"], "webhook.test");
+    assert_eq!(body["messageId"], queued["messageId"]);
+    assert_eq!(body["data"]["webhookId"], json!(hook_id));
+    assert_eq!(body["redelivery"], false);
+    assert!(body.get("userId").is_none() && body["apiKeyId"].is_string(), "an API key sent it: {body}");
+    assert!(receiver.at("/quiet").is_empty(), "the environment's other webhook hears nothing");
+    let (_, messages) = call!(webhooks::handle, &ctx, webhook_event("list-webhook-messages.json", &env, hook_id, None, None, "")).await;
+    assert_eq!(messages["data"][0]["status"], "delivered", "{messages}");
+    assert_eq!(messages["data"][0]["response"]["statusCode"], 200);
+
+    // Refused: a read-only key, another environment's key or path, an unknown or disabled webhook.
+    let reader = api_keys::create_api_key(&ctx.store, env.id, "reader", Scopes::from_iter([Scope::WebhooksRead])).await.unwrap();
+    let reader = Env { id: env.id, key: reader.key };
+    assert_error(&call!(webhooks::handle, &ctx, test(&reader, hook_id)).await, 403, "insufficient_scope", None);
+    let stranger = Env { id: env.id, key: other.key.clone() };
+    assert_error(&call!(webhooks::handle, &ctx, test(&stranger, hook_id)).await, 403, "forbidden", None);
+    assert_error(&call!(webhooks::handle, &ctx, test(&other, hook_id)).await, 404, "not_found", Some("webhookId"));
+    assert_error(&call!(webhooks::handle, &ctx, test(&env, Uuid::new_v4())).await, 404, "not_found", Some("webhookId"));
+    let off = json!({"url": receiver.url("/t"), "isEnabled": false, "events": ["user.deleted"]});
+    assert_eq!(call!(webhooks::handle, &ctx, webhook_event("update-webhook.json", &env, hook_id, None, Some(&off), "")).await.0, 200);
+    assert_error(&call!(webhooks::handle, &ctx, test(&env, hook_id)).await, 409, "webhook_disabled", None);
+    let mut get = test(&env, hook_id);
+    *get.method_mut() = lambda_http::http::Method::GET;
+    assert_eq!(call!(webhooks::handle, &ctx, get).await.0, 405);
+    pump_deliveries(&ctx).await;
+    assert_eq!(receiver.at("/t").len(), 1, "nothing more was sent");
+}

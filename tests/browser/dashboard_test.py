@@ -9,8 +9,8 @@ Scenario: a wrong key gets a message; a key without settings:write sees the sett
 with a full key, making firstName required shows the impact counted from the users made here,
 a select field with two options appears in the end-user preview, and both are saved; a user found
 by email is edited; a signed-in user's sessions are revoked (their token is then refused); a user
-is deleted after a confirmation; a webhook is created and its secret shown once; an export is
-downloaded; the page is readable at 400 px, and the key never reaches localStorage or the URL.
+is deleted after a confirmation; a webhook is created and its secret shown once, and its test event
+reaches a receiver on loopback and shows in its messages as delivered; an export is downloaded; the page is readable at 400 px, and the key never reaches localStorage or the URL.
 Screenshots of each screen go to --screenshots.
 """
 
@@ -19,9 +19,11 @@ import json
 import pathlib
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from profile_test import ELEMENT, SHADOW, Browser, http, last_code  # noqa: E402
@@ -91,6 +93,30 @@ class Page(Browser):
 
     def resize(self, width: int, height: int = 1000):
         self.cmd("POST", "/window/rect", {"width": width, "height": height})
+
+
+class Receiver(ThreadingHTTPServer):
+    """A webhook receiver on loopback: keeps every body POSTed to it and answers 204."""
+
+    def __init__(self):
+        self.bodies: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                receiver.bodies.append(json.loads(self.rfile.read(int(self.headers["content-length"]))))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
 
 
 def cli(*args: str) -> dict:
@@ -240,12 +266,26 @@ def main() -> int:
         print("export:", page.wait_text("#export-status", "Exported", timeout=90))
         page.screenshot("dashboard-users.png")
 
-        # Webhooks: created, its secret shown once.
+        # Webhooks: created, its secret shown once; its test event arrives and is listed delivered.
+        receiver = Receiver()
         page.open(f"{gateway}/dashboard/#webhooks")
-        page.type("#webhook-url", "http://127.0.0.1:9/userfields")
+        page.type("#webhook-url", receiver.url)
         page.click("#create-webhook button[type=submit]")
         assert page.wait_text("#webhook-secret", "whsec_").startswith("whsec_")
         page.screenshot("dashboard-webhooks.png")
+        page.click("#webhooks button.send-test")
+        print("test event:", page.wait_text("#webhooks-status", "on its way"))
+        test = page.wait("the receiver got the test event", lambda: [b for b in receiver.bodies if b["eventName"] == "webhook.test"], timeout=90)[0]
+        assert test["data"]["url"] == receiver.url, test
+        hook = next(h for h in api("GET", "/webhooks")[1]["data"] if h["url"] == receiver.url)
+        delivered = lambda: any(m["eventName"] == "webhook.test" and m["status"] == "delivered"  # noqa: E731
+                                for m in api("GET", f"/webhooks/{hook['webhookId']}/messages")[1]["data"])
+        page.wait("the test message is recorded as delivered", delivered)
+        page.click("#webhooks button.messages")
+        page.wait_text("#messages table", "webhook.test")
+        assert "delivered" in page.wait_text("#messages table", "webhook.test")
+        page.screenshot("dashboard-webhook-messages.png")
+        receiver.shutdown()
 
         # Readable at 400 px: nothing wider than the window.
         page.open(f"{gateway}/dashboard/#fields")

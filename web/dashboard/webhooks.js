@@ -1,5 +1,5 @@
-// Webhooks: list, create (the signing secret shown once), enable or disable, delete, and each
-// webhook's messages with their latest attempt and a redeliver button.
+// Webhooks: list, create (the signing secret shown once), enable or disable, send a test event,
+// delete, and each webhook's messages with their latest attempt and a redeliver button.
 
 import { problem } from "./api.js";
 import { el, busy, statusLine } from "./dom.js";
@@ -34,7 +34,8 @@ class WebhooksScreen {
         el("td", { text: hook.events.join(", ") }),
         el("td", {}, el("input", { type: "checkbox", "aria-label": `${hook.url} enabled`, checked: hook.isEnabled, disabled: !this.writable, on: { change: (e) => this.toggle(hook, e.target, status) } })),
         el("td", { class: "actions" },
-          el("button", { type: "button", class: "quiet", text: "Messages", on: { click: () => this.messages(hook) } }),
+          el("button", { type: "button", class: "quiet messages", text: "Messages", on: { click: () => this.messages(hook) } }),
+          this.writable ? el("button", { type: "button", class: "quiet send-test", text: "Send test event", "aria-label": `Send a test event to ${hook.url}`, on: { click: (e) => this.sendTest(hook, e.currentTarget, status) } }) : null,
           this.writable ? el("button", { type: "button", class: "quiet danger", text: "Delete", on: { click: (e) => this.remove(hook, e.currentTarget, status) } }) : null))))));
   }
 
@@ -83,8 +84,16 @@ class WebhooksScreen {
     if (!answer.ok) box.checked = !box.checked;
   }
 
+  /** A `webhook.test` message, delivered (and retried) as any other: its messages show how it went. */
+  async sendTest(hook, button, status) {
+    await busy(button, async () => {
+      const answer = await this.api.call("POST", this.api.env(`/webhooks/${hook.webhookId}/test`));
+      status.textContent = answer.ok ? `A test event is on its way to ${hook.url}: its messages show the answer.` : problem(answer);
+    });
+  }
+
   async remove(hook, button, status) {
-    if (!window.confirm(`Delete the webhook to ${hook.url}? Its messages are deleted too.`)) return;
+    if (!window.confirm(`Delete the webhook to ${hook.url}? Nothing more is sent to it; its messages expire within 30 days.`)) return;
     await busy(button, async () => {
       const answer = await this.api.call("DELETE", this.api.env(`/webhooks/${hook.webhookId}`));
       if (!answer.ok) return (status.textContent = problem(answer));

@@ -24,6 +24,10 @@ pub const EVENT_NAMES: &[&str] = &[
     "user.profile.completed",
 ];
 
+/// What a webhook's test sends (`POST .../webhooks/{webhookId}/test`): never on the bus, never
+/// subscribed to, delivered to that one webhook only.
+pub const TEST_EVENT: &str = "webhook.test";
+
 /// One event, as the bus and the webhooks get it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

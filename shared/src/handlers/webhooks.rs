@@ -1,7 +1,8 @@
 //! Dynamic's `WebhooksApi`: `POST`/`GET /environments/{environmentId}/webhooks`,
 //! `GET`/`PUT`/`DELETE .../webhooks/{webhookId}`, `GET .../webhooks/{webhookId}/messages`
 //! (`{cursor, data}`, newest first), `GET .../messages/{messageId}` (its deliveries) and
-//! `POST .../messages/{messageId}/redeliver`. Reads need `webhooks:read`, changes
+//! `POST .../messages/{messageId}/redeliver`, and our `POST .../webhooks/{webhookId}/test` (a
+//! `webhook.test` message to that webhook: Dynamic's API has no such route). Reads need `webhooks:read`, changes
 //! `webhooks:write`. The secret is in the answer to the create and to a `GET` of that webhook
 //! (not with `?includeSecret=false`), never in a listing or a log. Dynamic's generated client
 //! declares no bearer security on these methods; the routes require the key all the same.
@@ -12,8 +13,7 @@ use crate::context::AppContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{empty_response, environment_id, json_body, json_response, known_query, no_such_route, path_uuid, respond};
 use crate::model::webhook::WebhookRequest;
-use crate::ops::events::{queue_job, DeliveryJob};
-use crate::ops::webhooks::{create_webhook, delete_webhook, find_webhook, secret_of, update_webhook};
+use crate::ops::webhooks::{create_webhook, delete_webhook, find_message, find_webhook, redeliver, secret_of, send_test_event, update_webhook};
 use crate::store::{Attempt, MessageRecord, WebhookRecord};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -95,6 +95,7 @@ enum Route {
     Messages(Uuid),
     Message(Uuid, Uuid),
     Redeliver(Uuid, Uuid),
+    Test(Uuid),
 }
 
 fn route_of(req: &Request) -> ApiResult<Route> {
@@ -106,6 +107,7 @@ fn route_of(req: &Request) -> ApiResult<Route> {
         [] => Route::Collection,
         [_] => Route::One(webhook()?),
         [_, "messages"] => Route::Messages(webhook()?),
+        [_, "test"] => Route::Test(webhook()?),
         [_, "messages", _] => Route::Message(webhook()?, message()?),
         [_, "messages", _, "redeliver"] => Route::Redeliver(webhook()?, message()?),
         _ => return Err(no_such_route(req)),
@@ -120,7 +122,7 @@ async fn serve(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let env = environment_id(req)?;
     let route = route_of(req)?;
     let write = !matches!(*req.method(), Method::GET);
-    ctx.authorize(req, env, if write { Scope::WebhooksWrite } else { Scope::WebhooksRead }, Reads::default()).await?;
+    let granted = ctx.authorize(req, env, if write { Scope::WebhooksWrite } else { Scope::WebhooksRead }, Reads::default()).await?;
     let allow_loopback = ctx.settings.webhooks_allow_loopback;
     match (req.method(), route) {
         (&Method::POST, Route::Collection) => {
@@ -182,27 +184,16 @@ async fn serve(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
             Ok(json_response(StatusCode::OK, &json!({ "data": data })))
         }
         (&Method::POST, Route::Redeliver(id, message)) => {
-            let hook = find_webhook(ctx, env, id).await?;
-            let message = find_message(ctx, env, id, message).await?;
-            if !hook.is_enabled {
-                return Err(ApiError::conflict("webhook_disabled", "The webhook is disabled: enable it to redeliver."));
-            }
-            let queue = ctx.settings.webhook_queue_url.as_deref().ok_or_else(|| ApiError::unavailable("webhooks_not_configured", "Webhooks are not configured here."))?;
-            let job = DeliveryJob { environment_id: env, webhook_id: id, message_id: message.message_id, redelivery: true };
-            let dedup = format!("{}#redelivery#{}", message.message_id, Uuid::now_v7());
-            queue_job(ctx, queue, &job, Uuid::nil(), &dedup).await.map_err(|why| {
-                tracing::error!(error = %why, "redelivery could not be queued");
-                ApiError::unavailable("webhook_queue_unavailable", "The redelivery could not be queued; ask again.")
-            })?;
+            redeliver(ctx, env, id, message).await?;
             Ok(json_response(StatusCode::ACCEPTED, &json!({ "message": "The message is queued for redelivery." })))
+        }
+        (&Method::POST, Route::Test(id)) => {
+            let message = send_test_event(ctx, env, id, granted.actor).await?;
+            Ok(json_response(StatusCode::ACCEPTED, &message_view(&message, None, 0)))
         }
         (_, Route::Collection) => Err(ApiError::method_not_allowed("GET or POST")),
         (_, Route::One(_)) => Err(ApiError::method_not_allowed("GET, PUT or DELETE")),
-        (_, Route::Redeliver(..)) => Err(ApiError::method_not_allowed("POST")),
+        (_, Route::Redeliver(..) | Route::Test(_)) => Err(ApiError::method_not_allowed("POST")),
         _ => Err(ApiError::method_not_allowed("GET")),
     }
-}
-
-async fn find_message(ctx: &AppContext, env: Uuid, webhook: Uuid, id: Uuid) -> ApiResult<MessageRecord> {
-    ctx.store.message(env, webhook, id).await?.ok_or_else(|| ApiError::not_found("Message").field("messageId"))
 }
