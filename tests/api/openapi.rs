@@ -141,7 +141,7 @@ async fn real_responses_match_the_document() {
     check(&doc, "UserEnvelope", &trusted);
 
     let (_, got) = call!(get_user::handle, &ctx, event("get-user.json", &env, Some(id))).await;
-    check(&doc, "UserEnvelope", &got);
+    check(&doc, "UserWithSessionsEnvelope", &got);
     // Dynamic's example: wallets and OAuth accounts as verified credentials.
     let (status, example) = call!(userfields::handlers::create_user::handle, &ctx, event("create-user-dynamic-example.json", &env, None)).await;
     assert_eq!(status, 201, "{example}");
@@ -149,7 +149,7 @@ async fn real_responses_match_the_document() {
     check(&doc, "UserEnvelope", &example);
     let example_id = user_id_of(&example);
     let (_, read_back) = call!(get_user::handle, &ctx, event("get-user.json", &env, Some(example_id))).await;
-    check(&doc, "UserEnvelope", &read_back);
+    check(&doc, "UserWithSessionsEnvelope", &read_back);
     let replaced = json!({"wallets": [{"publicWalletAddress": "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T", "chain": "SOL"}],
         "oauthAccounts": [{"provider": "github", "accountId": "42", "username": "ada", "photos": ["https://x.test/a.png"]}]});
     check(&doc, "UpdateUserRequest", &replaced);
@@ -217,6 +217,9 @@ async fn end_user_responses_match_the_document() {
     assert_eq!(status, 200, "{signed}");
     check(&doc, "VerifyResponse", &signed);
     let token = token_of(&signed);
+    let (_, operator_view) = call!(get_user::handle, &ctx, event("get-user.json", &env, Some(user_id_of(&signed)))).await;
+    assert_eq!(operator_view["user"]["sessions"][0]["id"], signed["user"]["sessionId"], "{operator_view}");
+    check(&doc, "UserWithSessionsEnvelope", &operator_view);
 
     let (_, settings) = sdk_settings(&ctx, &env).await;
     check(&doc, "ProjectSettings", &settings);

@@ -468,7 +468,16 @@ async fn the_operator_ends_every_session_of_a_user() {
     for body in [&first, &second] {
         assert_eq!(get_me(&ctx, &env, &token_of(body)).await.0, 200);
     }
+    // The operator's GET of the user lists the live sessions, newest first; an expired one, which
+    // TTL has yet to remove, is not listed.
+    let long_ago = userfields::model::values::Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
+    ctx.store.put_session_alone(env.id, &userfields::store::Session::new(id, long_ago, 3600)).await.unwrap();
+    let sessions = |got: &Value| -> Vec<Value> { got["user"]["sessions"].as_array().unwrap_or_else(|| panic!("{got}")).iter().map(|s| s["id"].clone()).collect() };
+    let (status, got) = get_user(&ctx, &env, id).await;
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(sessions(&got), [second["user"]["sessionId"].clone(), first["user"]["sessionId"].clone()], "{got}");
     assert_eq!(revoke_sessions(&ctx, &env, id).await, (204, None));
+    assert!(sessions(&get_user(&ctx, &env, id).await.1).is_empty());
     for body in [&first, &second] {
         assert_error(&get_me(&ctx, &env, &token_of(body)).await, 401, "unauthorized", None);
     }

@@ -21,7 +21,8 @@ async fn updates_fields_and_null_clears() {
     assert_eq!(user["team"], "Engines", "absent keeps");
     assert_eq!(user["newUser"], false);
     assert_ne!(user["updatedAt"], user["createdAt"]);
-    let (_, read) = get_user(&ctx, &env, id).await;
+    let (_, mut read) = get_user(&ctx, &env, id).await;
+    assert_eq!(read["user"].as_object_mut().unwrap().remove("sessions"), Some(json!([])), "no session yet");
     assert_eq!(read["user"], *user);
 }
 

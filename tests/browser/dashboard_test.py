@@ -242,8 +242,13 @@ def main() -> int:
         page.click("#back")
         page.search(emails[0])
         page.click("#results button.link")
+        session_id = signed["user"]["sessionId"]
+        page.wait_text("#sessions", session_id)
+        page.script("document.querySelector('#sessions').scrollIntoView()")
+        page.screenshot("dashboard-sessions.png")
         page.click("#revoke")
         page.wait_text("#user-status", "revoked")
+        page.wait_text("#sessions", "No live session")
         assert http("GET", f"{sdk}/users", headers=token)[0] == 401, "a revoked session's token is refused"
 
         # Delete, after a confirmation.

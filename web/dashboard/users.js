@@ -108,10 +108,12 @@ class UsersScreen {
         : el("p", { text: "No verified credential yet." }));
     const writable = this.can("users:write");
     const sessions = el("section", { "aria-labelledby": "sessions-title" }, el("h3", { id: "sessions-title", text: "Sessions" }),
+      sessionList(user.sessions || []),
       el("p", { text: "Revoking ends every session this user has: their tokens are refused from then on." }),
-      el("button", { type: "button", id: "revoke", class: "danger", disabled: !writable, text: "Revoke all sessions", on: { click: (e) => busy(e.currentTarget, async () => {
+      el("button", { type: "button", id: "revoke", class: "danger", disabled: !writable || !user.sessions?.length, text: "Revoke all sessions", on: { click: (e) => busy(e.currentTarget, async () => {
         const done = await this.api.call("POST", this.api.env(`/users/${encodeURIComponent(user.id)}/sessions/revoke`));
-        status.textContent = done.ok ? "Every session of this user is revoked." : problem(done);
+        if (!done.ok) return (status.textContent = problem(done));
+        this.open(user.id, "Every session of this user is revoked.");
       }) } }));
     const remove = el("button", { type: "button", id: "delete", class: "danger", disabled: !writable, text: "Delete user…", on: { click: () => this.confirmDelete(user, status) } });
     this.screen.replaceChildren(back, el("h2", { text: user.email || user.id }), status, facts,
@@ -222,4 +224,15 @@ class UsersScreen {
     }));
     return el("section", { "aria-labelledby": "export-title", class: "export" }, el("h3", { id: "export-title", text: "Export" }), start, progress, status);
   }
+}
+
+/** The user's live sessions, newest first. */
+function sessionList(sessions) {
+  if (!sessions.length) return el("p", { id: "sessions", text: "No live session." });
+  return el("table", { id: "sessions" },
+    el("thead", {}, el("tr", {}, ...["Session", "Started", "Expires"].map((h) => el("th", { scope: "col", text: h })))),
+    el("tbody", {}, ...sessions.map((s) => el("tr", {},
+      el("td", {}, el("code", { text: s.id })),
+      el("td", { text: new Date(s.createdAt).toLocaleString() }),
+      el("td", { text: new Date(s.expiresAt).toLocaleString() })))));
 }

@@ -10,7 +10,7 @@ use crate::model::credentials::{CredentialFormat, DynamicCredential};
 use crate::model::profile_fields::Profile;
 use crate::model::user::User;
 use crate::model::values::{Email, Timestamp};
-use crate::store::Verification;
+use crate::store::{Session, Verification};
 use serde::Serialize;
 use std::borrow::Cow;
 use uuid::Uuid;
@@ -106,9 +106,35 @@ impl<'a> UserView<'a> {
     }
 }
 
+/// `{"user": ...}`: a `UserView`, or for one user's `GET` a `UserWithSessions`.
 #[derive(Serialize)]
-pub struct UserEnvelope<'a> {
+pub struct UserEnvelope<U> {
+    pub user: U,
+}
+
+/// One user as the operator's `GET` of it shows them: the user and their live sessions
+/// (Dynamic's `User.sessions`).
+#[derive(Serialize)]
+pub struct UserWithSessions<'a> {
+    #[serde(flatten)]
     pub user: UserView<'a>,
+    pub sessions: Vec<SessionView>,
+}
+
+/// Dynamic's `Session`: `ipAddress` and `userAgent` are not kept, so never shown; `revokedAt`
+/// never applies (a revoked session is gone). `expiresAt` is ours.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    id: Uuid,
+    created_at: Timestamp,
+    expires_at: Timestamp,
+}
+
+impl From<&Session> for SessionView {
+    fn from(session: &Session) -> Self {
+        Self { id: session.sid, created_at: session.created_at, expires_at: session.expires_at }
+    }
 }
 
 /// A pending email change as an update's answer shows it (the code itself is never shown).

@@ -68,6 +68,20 @@ impl Store {
         Ok(self.search_all("Query", query).await?.iter().filter_map(key_of).collect())
     }
 
+    /// The sessions of `user` that are live at `now`, newest first (expired ones wait for TTL).
+    pub async fn live_sessions(&self, env: Uuid, user: Uuid, now: Timestamp) -> Result<Vec<Session>, StoreError> {
+        let query = Search::sort_key_prefix(&self.table, keys::user_partition(env, user), format!("{}#", keys::SK_SESSION));
+        let mut live = Vec::new();
+        for item in self.search_all("Query", query).await? {
+            let session = parse_session(item)?;
+            if session.is_live(now) {
+                live.push(session);
+            }
+        }
+        live.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        Ok(live)
+    }
+
     /// Ends every session of `user` (the operator's revoke, or a record newly bound to the
     /// owner of its address); how many there were.
     pub async fn end_sessions(&self, env: Uuid, user: Uuid) -> Result<usize, StoreError> {
