@@ -120,6 +120,9 @@ pub enum Command {
         #[arg(long)]
         repair: bool,
     },
+    /// Index for search the users saved before the search index existed (until then a search by
+    /// name, phone number, job title, account id or a searchable custom field misses them).
+    IndexSearch { environment_id: Uuid },
     /// For scripts/bench: seeds test data read as JSON lines on stdin (cli/src/bench_seed.rs).
     #[command(hide = true)]
     BenchSeed,

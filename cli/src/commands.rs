@@ -228,6 +228,14 @@ pub async fn import(ctx: &'static AppContext, env: Uuid, file: &Path, report: Op
     Ok(if failed > 0 { ImportOutcome::Incomplete } else { ImportOutcome::Complete })
 }
 
+/// Prints what was indexed as JSON on stdout.
+pub async fn index_search(ctx: &AppContext, env: Uuid) -> Result<(), ApiError> {
+    let indexed = userfields::ops::index_search::index_users_saved_before_search(ctx, env).await?;
+    println!("{}", serde_json::to_string_pretty(&indexed).unwrap_or_default());
+    eprintln!("{} users: {} indexed now, {} saved meanwhile, {} unreadable", indexed.users, indexed.indexed, indexed.saved_meanwhile, indexed.unreadable);
+    Ok(())
+}
+
 /// Prints the report as JSON on stdout and a one-line summary on stderr.
 pub async fn reconcile_claims(ctx: &AppContext, env: Uuid, repair: bool) -> Result<(), ApiError> {
     let fields = ctx.store.fields(env).await?.settings();

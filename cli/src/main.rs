@@ -84,6 +84,7 @@ async fn run(ctx: &'static AppContext, sdk: &aws_config::SdkConfig, command: Com
         Command::VerifySender => c::verify_sender(ctx).await,
         Command::SwitchToUnique { environment_id, field } => c::switch_to_unique(ctx, environment_id, &field).await,
         Command::ReconcileClaims { environment_id, repair } => c::reconcile_claims(ctx, environment_id, repair).await,
+        Command::IndexSearch { environment_id } => c::index_search(ctx, environment_id).await,
         Command::BenchSeed => {
             let source = userfields::settings::OtpKeySource::from_env().map_err(|e| ApiError::bad_request("usage", e))?;
             let key = userfields::secrets::load_otp_key(sdk, &source).await.map_err(|e| ApiError::unavailable("secret_unavailable", e))?;

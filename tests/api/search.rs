@@ -122,3 +122,41 @@ async fn searchable_is_for_custom_text_and_select_fields_and_bounded() {
     let got = call!(userfields::handlers::user_field_settings::handle, &ctx, put(Value::Array(many))).await;
     assert_error(&got, 400, "too_many_searchable", Some("fields"));
 }
+
+/// A user item from before the search index records no entries: `userfields index-search` gives
+/// it its entries once, and leaves alone what is indexed already.
+#[tokio::test]
+async fn users_saved_before_the_index_are_found_once_indexed() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use userfields::ops::index_search::{index_users_saved_before_search, Indexed};
+    use userfields::store::keys;
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    let (_, old) = create_user(&ctx, &env, json!({"firstName": "Olde", "jobTitle": "Archivist"})).await;
+    let (_, new) = create_user(&ctx, &env, json!({"firstName": "Olde"})).await;
+    let (old, new) = (user_id_of(&old), user_id_of(&new));
+    // Make `old` as an item saved before the index: no record, no entries.
+    let db = raw_dynamodb().await;
+    let (pk, sk) = keys::profile(env.id, old);
+    db.update_item().table_name(ctx.store.table_name()).key("pk", AttributeValue::S(pk)).key("sk", AttributeValue::S(sk))
+        .update_expression("REMOVE searchIndex").send().await.unwrap();
+    for (column, value) in [("firstName", "olde"), ("jobTitle", "archivist")] {
+        let (pk, sk) = keys::search_entry(env.id, column, value, old);
+        db.delete_item().table_name(ctx.store.table_name()).key("pk", AttributeValue::S(pk)).key("sk", AttributeValue::S(sk)).send().await.unwrap();
+    }
+    let (_, page) = list_users(&ctx, &env, &by("firstName", "olde")).await;
+    assert_eq!(ids(&page), [new.to_string()], "missed before indexing");
+    let before = get_user(&ctx, &env, old).await.1;
+
+    let done = index_users_saved_before_search(&ctx, env.id).await.unwrap();
+    assert_eq!(done, Indexed { users: 2, indexed: 1, saved_meanwhile: 0, unreadable: 0 });
+    let mut want = vec![old.to_string(), new.to_string()];
+    want.sort();
+    assert_eq!(ids(&list_users(&ctx, &env, &by("firstName", "olde")).await.1), want);
+    assert_eq!(ids(&list_users(&ctx, &env, &by("jobTitle", "ARCHIVIST")).await.1), [old.to_string()]);
+    assert_eq!(get_user(&ctx, &env, old).await.1, before, "the user's answer is unchanged");
+    // A second run finds nothing to do; a later save keeps the entries in step.
+    assert_eq!(index_users_saved_before_search(&ctx, env.id).await.unwrap().indexed, 0);
+    assert_eq!(update_user(&ctx, &env, old, json!({"jobTitle": "Curator"})).await.0, 200);
+    assert!(ids(&list_users(&ctx, &env, &by("jobTitle", "archivist")).await.1).is_empty());
+}

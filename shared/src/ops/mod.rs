@@ -13,6 +13,7 @@ pub mod events;
 pub mod external_sign_in;
 pub mod exports;
 pub mod field_impact;
+pub mod index_search;
 pub mod save_field_settings;
 pub mod sign_in;
 pub mod signing_keys;

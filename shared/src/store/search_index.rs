@@ -11,6 +11,7 @@ use super::keys;
 use super::transact::{Condition, Guard, Tx};
 use super::Store;
 use crate::model::claims::Claims;
+use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use uuid::Uuid;
 
@@ -56,6 +57,26 @@ impl Store {
             self.run(tx).await?;
         }
         Ok(())
+    }
+
+    /// Gives a user item saved before the search index (it records no entries) its entries under
+    /// `fields` and its record, in one transaction in step with its version. `false` when the
+    /// user was saved meanwhile: that save wrote its entries.
+    pub async fn index_unrecorded_user(&self, env: Uuid, user: &User, fields: &FieldSettings) -> Result<bool, StoreError> {
+        let entries = user.search_entries(fields);
+        let mut tx = Tx::default();
+        self.move_search_entries(&mut tx, env, user.id, &Claims::default(), &entries);
+        let condition = Condition::new("version = :v AND attribute_not_exists(searchIndex)")
+            .with(":v", number_attr(user.version))
+            .with(":next", number_attr(user.version + 1))
+            .with(":search", json_attr(&entries));
+        let key = key_attrs(&keys::profile(env, user.id));
+        tx.update(&self.table, key, "SET searchIndex = :search, version = :next", condition, Guard::UserVersion);
+        match self.run(tx).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::UserChanged) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// The users whose `column` has this search form, in id order, at most [`MAX_HOLDERS`];
