@@ -48,12 +48,7 @@ impl Store {
             record.insert(column, value.clone());
             let mut tx = Tx::default();
             tx.put(&self.table, entry_item(env, column, value, user.id), None, Guard::Fresh);
-            let condition = Condition::new("version = :v")
-                .with(":v", number_attr(user.version))
-                .with(":next", number_attr(user.version + 1))
-                .with(":search", json_attr(&record));
-            let key = key_attrs(&keys::profile(env, user.id));
-            tx.update(&self.table, key, "SET searchIndex = :search, version = :next", condition, Guard::UserVersion);
+            self.set_search_record(&mut tx, env, user, &record, "version = :v");
             self.run(tx).await?;
         }
         Ok(())
@@ -66,17 +61,23 @@ impl Store {
         let entries = user.search_entries(fields);
         let mut tx = Tx::default();
         self.move_search_entries(&mut tx, env, user.id, &Claims::default(), &entries);
-        let condition = Condition::new("version = :v AND attribute_not_exists(searchIndex)")
-            .with(":v", number_attr(user.version))
-            .with(":next", number_attr(user.version + 1))
-            .with(":search", json_attr(&entries));
-        let key = key_attrs(&keys::profile(env, user.id));
-        tx.update(&self.table, key, "SET searchIndex = :search, version = :next", condition, Guard::UserVersion);
+        self.set_search_record(&mut tx, env, user, &entries, "version = :v AND attribute_not_exists(searchIndex)");
         match self.run(tx).await {
             Ok(()) => Ok(true),
             Err(StoreError::UserChanged) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// Sets `user`'s record of its entries to `record` in `tx`, if `condition` (on `:v`, the
+    /// version read) holds; the version moves on.
+    fn set_search_record(&self, tx: &mut Tx, env: Uuid, user: &User, record: &Claims, condition: &'static str) {
+        let condition = Condition::new(condition)
+            .with(":v", number_attr(user.version))
+            .with(":next", number_attr(user.version + 1))
+            .with(":search", json_attr(record));
+        let key = key_attrs(&keys::profile(env, user.id));
+        tx.update(&self.table, key, "SET searchIndex = :search, version = :next", condition, Guard::UserVersion);
     }
 
     /// The users whose `column` has this search form, in id order, at most [`MAX_HOLDERS`];
