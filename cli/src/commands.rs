@@ -242,11 +242,12 @@ pub async fn reconcile_claims(ctx: &AppContext, env: Uuid, repair: bool) -> Resu
     let report = ctx.store.reconcile_claims(env, &fields, repair).await?;
     println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     let summary = format!(
-        "{} users, {} claims: {} orphaned, {} missing, {} unrecorded, {} conflicts, {} unreadable",
+        "{} users, {} claims: {} orphaned, {} missing, {} of fields no longer unique, {} unrecorded, {} conflicts, {} unreadable",
         report.users,
         report.claims,
         report.orphaned.len(),
         report.missing.len(),
+        report.stale.len(),
         report.unrecorded.len(),
         report.conflicts.len(),
         report.unreadable.len()

@@ -172,6 +172,34 @@ async fn reconcile_claims_repairs_a_seeded_table() {
     assert_eq!(ctx.store.claim_holder(env.id, "username", "legacy").await.unwrap(), None);
 }
 
+/// A unique field removed from the configuration leaves its values claimed until each holder's
+/// next save; `reconcile-claims --repair` releases them at once.
+#[tokio::test]
+async fn reconcile_claims_releases_a_removed_fields_values() {
+    let ctx = context().await;
+    let env = environment(&ctx).await;
+    ok(&put_settings(&ctx, &env, badge(true, true, None)).await);
+    let (holder, other) = (new_user(&ctx, &env).await, new_user(&ctx, &env).await);
+    ok(&update_user(&ctx, &env, holder, json!({"metadata": {"badge": "red"}})).await);
+    ok(&put_settings(&ctx, &env, json!([{"name": "email", "type": "standard", "required": false}])).await);
+    assert_eq!(ctx.store.claim_holder(env.id, "badge", "red").await.unwrap(), Some(holder), "still claimed");
+
+    let fields = ctx.store.fields(env.id).await.unwrap().settings();
+    let report = ctx.store.reconcile_claims(env.id, &fields, false).await.unwrap();
+    let stale: Vec<_> = report.stale.iter().map(|c| (c.field.as_str(), c.value.as_str(), c.user_id)).collect();
+    assert_eq!(stale, [("badge", "red", holder)], "{report:?}");
+    assert_eq!(report.orphaned.len(), 1, "{report:?}");
+    let report = ctx.store.reconcile_claims(env.id, &fields, true).await.unwrap();
+    assert!(report.repaired);
+    assert_eq!(ctx.store.claim_holder(env.id, "badge", "red").await.unwrap(), None);
+    assert!(ctx.store.reconcile_claims(env.id, &fields, false).await.unwrap().is_clean());
+    // Made unique again, the field claims the value its holder still has; a change moves it.
+    ok(&put_settings(&ctx, &env, badge(true, true, None)).await);
+    ok(&update_user(&ctx, &env, holder, json!({"metadata": {"badge": "blue"}})).await);
+    ok(&update_user(&ctx, &env, other, json!({"metadata": {"badge": "red"}})).await);
+    assert_eq!(ctx.store.claim_holder(env.id, "badge", "red").await.unwrap(), Some(other));
+}
+
 /// Stored data written under looser rules is served, with a warning, and PUT repairs it.
 #[tokio::test]
 async fn stored_configurations_and_users_load_leniently() {

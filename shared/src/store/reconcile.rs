@@ -1,6 +1,8 @@
 //! Finds and repairs claims out of step with the users' claims records: orphaned claim items
-//! (held for a value no user records), missing ones (recorded but absent), and user items from
-//! before claims were recorded. Used by `userfields reconcile-claims`; a dry run by default.
+//! (held for a value no user records), missing ones (recorded but absent), values recorded for a
+//! field the configuration no longer makes unique (deleted, disabled or not unique now), and user
+//! items from before claims were recorded. Used by `userfields reconcile-claims`; a dry run by
+//! default.
 
 use super::attrs::{key_attrs, string_attr, string_of, Item};
 use super::dynamodb::Search;
@@ -9,6 +11,7 @@ use super::keys::{self, SK_CLAIM, SK_PROFILE};
 use super::transact::{Condition, Guard, Tx};
 use super::users::parse_user;
 use super::Store;
+use crate::model::claims::Claims;
 use crate::model::field_settings::FieldSettings;
 use crate::model::user::User;
 use serde::Serialize;
@@ -33,6 +36,10 @@ pub struct Report {
     pub orphaned: Vec<ClaimRef>,
     /// Values users record as held that have no claim item: claimed on repair.
     pub missing: Vec<ClaimRef>,
+    /// Values users record that the configuration no longer makes unique: released on repair
+    /// (their records first, then their claim items, reported as orphaned), as the users' next
+    /// saves would.
+    pub stale: Vec<ClaimRef>,
     /// Users whose item predates claims records: given one on repair.
     pub unrecorded: Vec<Uuid>,
     /// One value recorded by two users: reported only, an operator must decide.
@@ -44,7 +51,7 @@ pub struct Report {
 
 impl Report {
     pub fn is_clean(&self) -> bool {
-        self.orphaned.is_empty() && self.missing.is_empty() && self.unrecorded.is_empty() && self.conflicts.is_empty()
+        self.orphaned.is_empty() && self.missing.is_empty() && self.stale.is_empty() && self.unrecorded.is_empty() && self.conflicts.is_empty()
     }
 }
 
@@ -56,7 +63,12 @@ pub fn plan(users: &[User], claims: &[ClaimRef], fields: &FieldSettings) -> Repo
     let mut conflicted = BTreeSet::new();
     for user in users {
         let record = match &user.held_claims {
-            Some(record) => record.clone(),
+            Some(record) => {
+                let kept = still_unique(record, user, fields);
+                let (stale, _) = record.moves(&kept);
+                report.stale.extend(stale.into_iter().map(|(field, value)| ClaimRef { field: field.into(), value: value.into(), user_id: user.id }));
+                kept
+            }
             None => {
                 report.unrecorded.push(user.id);
                 user.required_claims(fields)
@@ -91,6 +103,12 @@ pub fn plan(users: &[User], claims: &[ClaimRef], fields: &FieldSettings) -> Repo
         }
     }
     report
+}
+
+/// What of `record` the configuration still makes unique for `user`.
+fn still_unique(record: &Claims, user: &User, fields: &FieldSettings) -> Claims {
+    let required = user.required_claims(fields);
+    Claims::from_pairs(record.iter().filter(|(f, v)| required.contains(f, v)).map(|(f, v)| (f.to_string(), v.to_string())))
 }
 
 impl Store {
@@ -140,8 +158,15 @@ impl Store {
         Ok((users, claims, unreadable))
     }
 
-    /// Orphans go first, so a value they held can then be claimed by the user who records it.
+    /// Stale records go first (so no save meanwhile releases what is deleted next), then orphans,
+    /// so a value they held can then be claimed by the user who records it.
     async fn repair(&self, env: Uuid, users: &[User], report: &Report, fields: &FieldSettings) -> Result<(), StoreError> {
+        for user in users.iter().filter(|u| report.stale.iter().any(|c| c.user_id == u.id)) {
+            let Some(record) = &user.held_claims else { continue };
+            let mut tx = Tx::default();
+            self.set_claims_record(&mut tx, env, user.id, user.version, Some(&still_unique(record, user, fields)));
+            self.run(tx).await?;
+        }
         for claim in &report.orphaned {
             let mut tx = Tx::default();
             let condition = Condition::new("userId = :uid").with(":uid", string_attr(claim.user_id.to_string()));
@@ -183,10 +208,13 @@ mod tests {
 
     #[test]
     fn finds_orphans_missing_claims_unrecorded_users_and_conflicts() {
-        let fields = FieldSettings::defaults();
-        let a = user("a@x.co", Some(&[("email", "a@x.co"), ("badge", "blue")]));
+        let fields = badge_unique();
+        let mut a = user("a@x.co", Some(&[("email", "a@x.co"), ("badge", "blue")]));
         let b = user("b@x.co", None);
-        let c = user("c@x.co", Some(&[("email", "c@x.co"), ("badge", "blue")]));
+        let mut c = user("c@x.co", Some(&[("email", "c@x.co"), ("badge", "blue")]));
+        for u in [&mut a, &mut c] {
+            u.profile.metadata = serde_json::json!({"badge": "blue"}).as_object().cloned();
+        }
         let claim = |field: &str, value: &str, u: &User| ClaimRef { field: field.into(), value: value.into(), user_id: u.id };
         let claims = [claim("email", "a@x.co", &a), claim("badge", "red", &a), claim("badge", "blue", &a)];
         let report = plan(&[a.clone(), b.clone(), c.clone()], &claims, &fields);
@@ -195,6 +223,28 @@ mod tests {
         let missing: Vec<_> = report.missing.iter().map(|m| (m.value.as_str(), m.user_id)).collect();
         assert!(missing.contains(&("b@x.co", b.id)) && missing.contains(&("c@x.co", c.id)), "{missing:?}");
         assert_eq!(report.conflicts.len(), 1);
+        assert!(report.stale.is_empty());
         assert!(!report.is_clean());
+    }
+
+    #[test]
+    fn a_value_of_a_field_no_longer_unique_is_released() {
+        let fields = badge_unique();
+        let mut a = user("a@x.co", Some(&[("email", "a@x.co"), ("badge", "blue"), ("retired", "7")]));
+        a.profile.metadata = serde_json::json!({"badge": "blue", "retired": "7"}).as_object().cloned();
+        let claim = |field: &str, value: &str| ClaimRef { field: field.into(), value: value.into(), user_id: a.id };
+        let claims = [claim("email", "a@x.co"), claim("badge", "blue"), claim("retired", "7")];
+        let report = plan(std::slice::from_ref(&a), &claims, &fields);
+        assert_eq!(report.stale, [claim("retired", "7")], "its field is gone from the configuration");
+        assert_eq!(report.orphaned, [claim("retired", "7")], "so its claim item is released");
+        assert!(report.missing.is_empty() && report.conflicts.is_empty());
+        let clean = plan(std::slice::from_ref(&a), &claims[..2], &badge_unique());
+        assert_eq!(clean.stale.len(), 1, "the record still names it until repaired");
+    }
+
+    fn badge_unique() -> FieldSettings {
+        let specs: Vec<crate::model::field_spec::FieldSpec> =
+            serde_json::from_value(serde_json::json!([{"name": "badge", "type": "custom", "unique": true}])).unwrap();
+        FieldSettings::parse(specs).unwrap()
     }
 }
