@@ -614,3 +614,29 @@ async fn a_test_event_reaches_one_enabled_webhook_whatever_it_subscribes_to() {
     pump_deliveries(&ctx).await;
     assert_eq!(receiver.at("/t").len(), 1, "nothing more was sent");
 }
+
+#[tokio::test]
+async fn user_deleted_names_who_deleted_not_who_changed_last() {
+    use userfields::auth::scopes::{Scope, Scopes};
+    use userfields::ops::api_keys;
+    let ctx = webhooks_context(true).await;
+    let env = environment(&ctx).await;
+    let receiver = Receiver::start().await;
+    let mut stream = StreamReader::new(&ctx).await;
+    let (status, _) = create_hook(&ctx, &env, &receiver.url("/d"), json!(["user.updated", "user.deleted"])).await;
+    assert_eq!(status, 201);
+    let writer = api_keys::create_api_key(&ctx.store, env.id, "importer", Scopes::from_iter([Scope::UsersRead, Scope::UsersWrite])).await.unwrap();
+    let writer = Env { id: env.id, key: writer.key };
+    let (_, body) = create_user(&ctx, &writer, json!({"alias": "ada"})).await;
+    let user = user_id_of(&body);
+    assert_eq!(update_user(&ctx, &writer, user, json!({"alias": "countess"})).await.0, 200);
+    let deleted = call!(userfields::handlers::delete_user::handle, &ctx, event("delete-user.json", &env, Some(user))).await;
+    assert_eq!(deleted.0, 204, "{}", deleted.1);
+    settle(&ctx, &mut stream).await;
+    let got: Vec<Value> = receiver.at("/d").iter().map(|r| r.json()).collect();
+    let names: Vec<&str> = got.iter().map(|b| b["eventName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["user.updated", "user.deleted"], "recording the deleter is no update: {got:?}");
+    let key_of = |b: &Value| b["apiKeyId"].as_str().map(str::to_string);
+    assert!(key_of(&got[0]).is_some_and(|k| writer.key.contains(&k)), "{}", got[0]);
+    assert!(key_of(&got[1]).is_some_and(|k| env.key.contains(&k) && !writer.key.contains(&k)), "{}", got[1]);
+}

@@ -92,10 +92,8 @@ pub fn events(record: &StreamRecord, subject: &Subject, fields: &FieldSettings) 
             out
         }
         Subject::User { env, old: Some(old), new: None } => {
-            let mut gone = event("user.deleted", *env, old, None);
-            // A delete is the operator's (the item's last writer is not who deleted it).
-            gone.actor = None;
-            vec![gone]
+            // The store records the deleter on the item just before it removes it.
+            vec![event("user.deleted", *env, old, None)]
         }
         Subject::User { .. } => Vec::new(),
         Subject::Session { env, session, started } => {

@@ -14,7 +14,8 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn stored(&self) -> String {
+    /// As the user item's `changedBy` holds it.
+    pub fn stored(&self) -> String {
         match self {
             Actor::ApiKey(id) => format!("apiKey:{id}"),
             Actor::EndUser => "user".into(),

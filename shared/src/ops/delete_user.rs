@@ -1,5 +1,6 @@
 //! Deleting a user: one transaction erases the user item, every unique value it holds (each free
-//! again at once), its pending verification and its sessions.
+//! again at once), its pending verification and its sessions; who deleted it is recorded on the
+//! item just before, so the stream's `user.deleted` names them.
 
 use crate::context::prefetch::{Prefetched, Reload};
 use crate::context::AppContext;
@@ -16,7 +17,7 @@ pub async fn delete_user(ctx: &AppContext, first: Prefetched, again: &impl Reloa
     let mut backoff = Backoff::new(TRIES);
     loop {
         let user = current.user.as_ref().ok_or_else(|| ApiError::not_found("User").field("userId"))?;
-        match ctx.store.delete_user(user, &current.fields).await {
+        match ctx.store.delete_user(user, &current.fields, &current.actor).await {
             Err(e) if backoff.retry(&e).await => current = again.reload().await?,
             outcome => return Ok(outcome?),
         }

@@ -236,9 +236,20 @@ impl Store {
     /// Erases `user` (still at the version read: [`StoreError::UserChanged`]) in one
     /// transaction: the user item, every claim it holds (so each value is free again), its
     /// pending verification and its sessions (any beyond what one transaction holds are
-    /// deleted right after).
-    pub async fn delete_user(&self, user: &User, fields: &FieldSettings) -> Result<(), StoreError> {
+    /// deleted right after). Before it, `deleter` is recorded on the item as its `changedBy`
+    /// (one more write, unless they made the last change).
+    pub async fn delete_user(&self, user: &User, fields: &FieldSettings, deleter: &Actor) -> Result<(), StoreError> {
         let env = user.project_environment_id;
+        if user.changed_by.as_ref() != Some(deleter) {
+            // A removal's stream record carries only the item as it was: the deleter goes on it
+            // first, in step with its version (which it leaves), so user.deleted names them.
+            let mut stamp = Tx::default();
+            let condition = Condition::new("version = :version")
+                .with(":version", number_attr(user.version))
+                .with(":by", string_attr(deleter.stored()));
+            stamp.update(&self.table, key_attrs(&keys::profile(env, user.id)), "SET changedBy = :by", condition, Guard::UserVersion);
+            self.run(stamp).await?;
+        }
         let held = user.recorded_claims(fields);
         let mut sessions = self.session_keys(env, user.id).await?;
         let mut tx = Tx::default();
