@@ -1,7 +1,7 @@
 // The operator's session revoke through Dynamic's own admin client (@dynamic-labs/sdk-api,
 // UsersApi), against the local stack that scripts/browser_test.sh starts: a user made with
 // Dynamic's createUser signs in by email code (userfields' end-user routes), then
-// revokeUserSessions ends the session, and the token is refused. Loopback only; the generated
+// getUser lists its session, revokeUserSessions ends it, and the token is refused. Loopback only; the generated
 // client sends no telemetry. (The sign-in is Dynamic's end-user protocol, /sdk/{environmentId}.)
 //
 //   node tests/dynamic/revoke_sessions.mjs GATEWAY_URL MOTO_URL ENVIRONMENT_ID API_KEY
@@ -44,9 +44,14 @@ const signed = await post(`/sdk/${environmentId}/emailVerifications/signin`,
 assert.equal(signed.status, 200, JSON.stringify(signed.body));
 assert.equal(signed.body.user.id, userId, "the pre-signup record is the one signed in");
 assert.equal(await me(signed.body.minifiedJwt), 200);
+// Dynamic's getUser lists the live session (User.sessions, Session.createdAt read as a Date).
+const live = (await users.getUser({ environmentId, userId })).user.sessions;
+assert.deepEqual(live.map((s) => s.id), [signed.body.user.sessionId]);
+assert.ok(live[0].createdAt instanceof Date && !Number.isNaN(live[0].createdAt.getTime()));
 
 await users.revokeUserSessions({ environmentId, userId });
 assert.equal(await me(signed.body.minifiedJwt), 401, "a revoked session's token is refused");
+assert.deepEqual((await users.getUser({ environmentId, userId })).user.sessions, [], "none after the revoke");
 
 const refused = async (call) => {
   try {
@@ -86,4 +91,4 @@ assert.ok(environment.settings.kyc.some((f) => f.name === "email" && f.required)
 const kyc = environment.settings.kyc.map((f) => (f.name === "jobTitle" ? { ...f, enabled: true } : f));
 const saved = await environments.updateProjectSettings({ environmentId, projectSettings: { ...environment.settings, kyc } });
 assert.ok(saved.kyc.find((f) => f.name === "jobTitle").enabled, "kyc is saved as the field list");
-console.log("dynamic client: createUser, revokeUserSessions (204, then 404 and 401), bulkCreateUser (array body, upsert), getEnvironmentUsers (Dynamic's filter), getEnvironmentById and updateProjectSettings passed");
+console.log("dynamic client: createUser, getUser (its session, then none), revokeUserSessions (204, then 404 and 401), bulkCreateUser (array body, upsert), getEnvironmentUsers (Dynamic's filter), getEnvironmentById and updateProjectSettings passed");

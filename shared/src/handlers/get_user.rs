@@ -5,7 +5,7 @@ use crate::context::prefetch::read_user;
 use crate::context::AppContext;
 use crate::error::ApiResult;
 use crate::http::views::{SessionView, UserEnvelope, UserView, UserWithSessions};
-use crate::http::{environment_id, json_response, respond};
+use crate::http::{json_response, respond};
 use crate::model::values::Timestamp;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -19,7 +19,7 @@ pub async fn handle(ctx: &AppContext, req: Request) -> Response<Body> {
 
 async fn get(ctx: &AppContext, req: &Request) -> ApiResult<Response<Body>> {
     let (user, fields) = read_user(ctx, req).await?;
-    let sessions = ctx.store.live_sessions(environment_id(req)?, user.id, Timestamp::now()).await?;
+    let sessions = ctx.store.live_sessions(user.project_environment_id, user.id, Timestamp::now()).await?;
     let sessions = sessions.iter().take(SESSIONS_SHOWN).map(SessionView::from).collect();
     Ok(json_response(StatusCode::OK, &UserEnvelope { user: UserWithSessions { user: UserView::new(&user, &fields, false), sessions } }))
 }

@@ -2,8 +2,8 @@
 //! `GET`/`PUT`/`DELETE .../webhooks/{webhookId}`, `GET .../webhooks/{webhookId}/messages`
 //! (`{cursor, data}`, newest first), `GET .../messages/{messageId}` (its deliveries) and
 //! `POST .../messages/{messageId}/redeliver`, and our `POST .../webhooks/{webhookId}/test` (a
-//! `webhook.test` message to that webhook: Dynamic's API has no such route). Reads need `webhooks:read`, changes
-//! `webhooks:write`. The secret is in the answer to the create and to a `GET` of that webhook
+//! `webhook.test` message to that webhook: Dynamic's API has no such route). Reads need
+//! `webhooks:read`, changes `webhooks:write`. The secret is in the answer to the create and to a `GET` of that webhook
 //! (not with `?includeSecret=false`), never in a listing or a log. Dynamic's generated client
 //! declares no bearer security on these methods; the routes require the key all the same.
 

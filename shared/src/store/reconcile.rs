@@ -161,7 +161,8 @@ impl Store {
     /// Stale records go first (so no save meanwhile releases what is deleted next), then orphans,
     /// so a value they held can then be claimed by the user who records it.
     async fn repair(&self, env: Uuid, users: &[User], report: &Report, fields: &FieldSettings) -> Result<(), StoreError> {
-        for user in users.iter().filter(|u| report.stale.iter().any(|c| c.user_id == u.id)) {
+        let stale: BTreeSet<Uuid> = report.stale.iter().map(|c| c.user_id).collect();
+        for user in users.iter().filter(|u| stale.contains(&u.id)) {
             let Some(record) = &user.held_claims else { continue };
             let mut tx = Tx::default();
             self.set_claims_record(&mut tx, env, user.id, user.version, Some(&still_unique(record, user, fields)));

@@ -59,20 +59,21 @@ impl Store {
         self.run(tx).await
     }
 
+    /// The `Query` of `user`'s session items.
+    fn sessions_query(&self, env: Uuid, user: Uuid) -> Search<'_> {
+        Search::sort_key_prefix(&self.table, keys::user_partition(env, user), format!("{}#", keys::SK_SESSION))
+    }
+
     /// The keys of every session of `user` (to erase them with the user).
     pub(super) async fn session_keys(&self, env: Uuid, user: Uuid) -> Result<Vec<keys::Key>, StoreError> {
-        let query = Search {
-            projection_expression: Some("pk, sk"),
-            ..Search::sort_key_prefix(&self.table, keys::user_partition(env, user), format!("{}#", keys::SK_SESSION))
-        };
+        let query = Search { projection_expression: Some("pk, sk"), ..self.sessions_query(env, user) };
         Ok(self.search_all("Query", query).await?.iter().filter_map(key_of).collect())
     }
 
     /// The sessions of `user` that are live at `now`, newest first (expired ones wait for TTL).
     pub async fn live_sessions(&self, env: Uuid, user: Uuid, now: Timestamp) -> Result<Vec<Session>, StoreError> {
-        let query = Search::sort_key_prefix(&self.table, keys::user_partition(env, user), format!("{}#", keys::SK_SESSION));
         let mut live = Vec::new();
-        for item in self.search_all("Query", query).await? {
+        for item in self.search_all("Query", self.sessions_query(env, user)).await? {
             let session = parse_session(item)?;
             if session.is_live(now) {
                 live.push(session);
